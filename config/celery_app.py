@@ -1,0 +1,10 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("bosang")
+# Every CELERY_* setting in Django settings configures Celery (broker, eager mode, beat).
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

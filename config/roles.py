@@ -1,0 +1,93 @@
+"""The three roles as Django groups, with the permissions each one holds.
+
+Groups are synced after every `migrate`, so a fresh database has them and a new model's
+permissions reach the roles without a hand-written data migration.
+"""
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.management import create_contenttypes
+
+AGENT = "agent"
+MANAGER = "manager"
+RM = "rm"
+
+ROLE_LABELS = {AGENT: "상담사", MANAGER: "관리자", RM: "RM팀"}
+
+# app_label -> model -> actions ("view", "add", "change", "delete"). Custom permissions are
+# listed by codename under the "custom" key. Missing models are ignored, so a role may name
+# models that a later migration adds.
+ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
+    AGENT: {
+        "policies": {
+            "policyversion": ["view"],
+            "rule": ["view"],
+            "rulerow": ["view"],
+            "tieroutcome": ["view"],
+            "fareband": ["view"],
+        },
+        "claims": {},
+        "payouts": {"payoutrequest": ["view"]},
+        "custom": {"policies": ["quote_policy"]},
+    },
+    MANAGER: {
+        "policies": {
+            "policyversion": ["view", "add", "change"],
+            "rule": ["view", "add", "change", "delete"],
+            "rulerow": ["view", "add", "change", "delete"],
+            "tieroutcome": ["view", "add", "change", "delete"],
+            "fareband": ["view", "add", "change", "delete"],
+        },
+        "payouts": {
+            "payoutrequest": ["view"],
+            "payoutbatch": ["view"],
+            "ledgerentry": ["view"],
+            "blanketgrant": ["view", "add", "change"],
+        },
+        "custom": {
+            "policies": ["quote_policy", "publish_policyversion"],
+            "payouts": ["retry_payoutrequest", "run_blanketgrant"],
+        },
+    },
+    RM: {
+        "policies": {"policyversion": ["view"], "rule": ["view"]},
+        "custom": {"policies": ["quote_policy"]},
+    },
+}
+
+
+def _permissions_for(role: str) -> list[Permission]:
+    wanted: list[tuple[str, str]] = []
+    spec = ROLE_PERMISSIONS[role]
+    for app_label, models in spec.items():
+        if app_label == "custom":
+            continue
+        for model, actions in models.items():
+            wanted += [(app_label, f"{action}_{model}") for action in actions]
+    for app_label, codenames in spec.get("custom", {}).items():
+        wanted += [(app_label, codename) for codename in codenames]
+    perms = []
+    for app_label, codename in wanted:
+        perm = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if perm is not None:
+            perms.append(perm)
+    return perms
+
+
+def sync_roles() -> None:
+    for role in ROLE_PERMISSIONS:
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(_permissions_for(role))
+
+
+def sync_roles_after_migrate(sender, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    # post_migrate is sent once per app; permissions of apps later in the list may not exist
+    # yet, so create every app's content types and permissions before assigning them.
+    using = kwargs.get("using", "default")
+    for app_config in global_apps.get_app_configs():
+        create_contenttypes(app_config, verbosity=0, using=using)
+        create_permissions(app_config, verbosity=0, using=using)
+    sync_roles()

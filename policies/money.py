@@ -1,0 +1,35 @@
+"""The one module that rounds money. Amounts are integer 원; no floats, no Decimal.
+
+Percentages are integer percent points (20 means 20%). Fractions of a 원 are cut off
+(절사) everywhere except coupons, which are rounded to the coupon unit, half up.
+"""
+
+
+def percent_of(amount: int, percent: int) -> int:
+    """`percent`% of `amount` in whole 원, fractions of a 원 cut off."""
+    if amount < 0 or percent < 0:
+        raise ValueError("amount and percent must not be negative")
+    return amount * percent // 100
+
+
+def less_commission(fare: int, commission_percent: int) -> int:
+    """What a driver receives of a fare once the platform's commission is taken."""
+    return percent_of(fare, 100 - commission_percent)
+
+
+def round_coupon(amount: int, unit: int, minimum: int) -> int:
+    """A computed coupon amount: nearest `unit` (half up), never below `minimum`."""
+    if unit <= 0:
+        raise ValueError("coupon unit must be positive")
+    if amount < 0:
+        raise ValueError("amount must not be negative")
+    rounded = (amount + unit // 2) // unit * unit if unit % 2 == 0 else _half_up(amount, unit)
+    return max(rounded, minimum)
+
+
+def _half_up(amount: int, unit: int) -> int:
+    # For an odd unit, "half" is not a whole 원: compare twice the remainder with the unit.
+    quotient, remainder = divmod(amount, unit)
+    if remainder * 2 >= unit:
+        quotient += 1
+    return quotient * unit

@@ -1,0 +1,54 @@
+"""Suite-wide fixtures and the rule for tests that need the real services.
+
+Tests marked `postgres` or `redis` need PostgreSQL (DATABASE_URL) or the Redis broker
+(CELERY_BROKER_URL). Without them the test is skipped with the reason printed in the summary
+(`-ra`); with REQUIRE_SERVICES=1 (set by .ci/run) a missing service is a failure instead.
+"""
+
+import functools
+import os
+
+import pytest
+from django.conf import settings
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+@functools.cache
+def redis_problem() -> str | None:
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis://"):
+        return "CELERY_BROKER_URL is not set to a Redis URL"
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:  # any failure to reach it is the same answer
+        return f"Redis at {url} cannot be reached: {exc}"
+    return None
+
+
+def postgres_problem() -> str | None:
+    if not settings.USING_POSTGRES:
+        return "DATABASE_URL is not set to PostgreSQL (running on SQLite)"
+    return None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not REQUIRE_SERVICES:
+        return
+    problems = [p for p in (postgres_problem(), redis_problem()) if p]
+    if problems:
+        pytest.exit("REQUIRE_SERVICES=1 but: " + "; ".join(problems), returncode=3)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker, check in (("postgres", postgres_problem), ("redis", redis_problem)):
+        if item.get_closest_marker(marker) is None:
+            continue
+        problem = check()
+        if problem is None:
+            continue
+        if REQUIRE_SERVICES:
+            pytest.fail(f"needs {marker}: {problem}", pytrace=False)
+        pytest.skip(f"needs {marker}: {problem}")

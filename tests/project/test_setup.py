@@ -1,0 +1,57 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from config.roles import AGENT, MANAGER, RM
+
+
+@pytest.mark.django_db
+def test_roles_exist_as_groups_with_permissions_after_migrate():
+    names = set(Group.objects.values_list("name", flat=True))
+    assert {AGENT, MANAGER, RM} <= names
+    manager = Group.objects.get(name=MANAGER)
+    codenames = set(manager.permissions.values_list("codename", flat=True))
+    assert "publish_policyversion" in codenames
+    agent = Group.objects.get(name=AGENT)
+    assert "publish_policyversion" not in set(agent.permissions.values_list("codename", flat=True))
+
+
+@pytest.mark.django_db
+def test_home_requires_login(client: Client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_healthz_reaches_the_database(client: Client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_openapi_schema_and_docs_are_served_offline(admin_client: Client):
+    schema = admin_client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"openapi" in schema.content
+    docs = admin_client.get("/api/docs/")
+    assert docs.status_code == 200
+    # The docs page loads Swagger UI from our own static files, not from a CDN.
+    assert b"cdn" not in docs.content.lower()
+
+
+@pytest.mark.django_db
+def test_interface_is_korean(admin_client: Client):
+    response = admin_client.get("/admin/")
+    assert "보상 백오피스" in response.content.decode()
+    assert response.headers["Content-Language"].startswith("ko")
+    assert "로그아웃" in response.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_database_is_postgresql_when_configured():
+    from django.db import connection
+
+    assert connection.vendor == "postgresql"
