@@ -52,3 +52,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if REQUIRE_SERVICES:
             pytest.fail(f"needs {marker}: {problem}", pytrace=False)
         pytest.skip(f"needs {marker}: {problem}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A transactional test ends with a flush of every table, which would also remove the rows
+    # that data migrations put there (the published policy book). Serialized rollback reloads
+    # them, so tests after it still see a fresh database's contents.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if "serialized_rollback" in marker.kwargs:
+            continue
+        kwargs = {**marker.kwargs, "serialized_rollback": True}
+        item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
