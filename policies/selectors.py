@@ -1,9 +1,21 @@
 from dataclasses import dataclass
+from typing import Any
 
-from policies.models import PolicyVersion
+from django.db.models import Prefetch, QuerySet
+
+from policies.evaluator import Quote, evaluate
+from policies.models import PolicyVersion, Rule, RuleRow
 
 
 class NoPublishedPolicy(LookupError):
+    pass
+
+
+class UnknownRule(LookupError):
+    pass
+
+
+class UnknownVersion(LookupError):
     pass
 
 
@@ -31,11 +43,17 @@ def current_version() -> PolicyVersion:
     return version
 
 
+def version_by_number(number: int | None) -> PolicyVersion:
+    if number is None:
+        return current_version()
+    version = PolicyVersion.objects.filter(number=number).first()
+    if version is None:
+        raise UnknownVersion(f"정책 버전 {number}이(가) 없습니다.")
+    return version
+
+
 def instrument_params(*, version_number: int | None = None) -> InstrumentParams:
-    if version_number is None:
-        version = current_version()
-    else:
-        version = PolicyVersion.objects.get(number=version_number)
+    version = version_by_number(version_number)
     return InstrumentParams(
         policy_version=version.number,
         coupon_unit=version.coupon_unit,
@@ -44,3 +62,30 @@ def instrument_params(*, version_number: int | None = None) -> InstrumentParams:
         driver_commission_percent=version.driver_commission_percent,
         points_memo=version.points_memo,
     )
+
+
+def _rows_prefetch() -> Prefetch:
+    return Prefetch(
+        "rows", queryset=RuleRow.objects.order_by("order", "id").prefetch_related("outcomes")
+    )
+
+
+def rules_of(version: PolicyVersion) -> QuerySet[Rule]:
+    """Every rule of a version with rows and outcomes, in matrix order."""
+    return version.rules.order_by("order", "code").prefetch_related(_rows_prefetch())
+
+
+def rule_for_quote(version: PolicyVersion, code: str) -> Rule:
+    rule = rules_of(version).filter(code=code).first()
+    if rule is None:
+        raise UnknownRule(f"정책 v{version.number}에 유형 {code!r}이(가) 없습니다.")
+    return rule
+
+
+def quote(*, rule_code: str, target: str, facts: Any, version_number: int | None = None) -> Quote:
+    """The policy's offer for a case: every tier's outcome under the given (or current)
+    version. Raises UnknownRule/UnknownVersion/NoPublishedPolicy, FactsInvalid, NoMatchingRow."""
+    version = version_by_number(version_number)
+    version = PolicyVersion.objects.prefetch_related("fare_bands").get(pk=version.pk)
+    rule = rule_for_quote(version, rule_code)
+    return evaluate(version=version, rule=rule, target=target, facts=facts)

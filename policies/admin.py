@@ -1,0 +1,216 @@
+"""The policy book in the admin console: managers edit drafts and publish them.
+
+A published or retired version is read-only everywhere (its rules, rows and outcomes too);
+a change starts with the action "새 초안 만들기", which copies a version whole.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from policies import services
+from policies.evaluator import describe_conditions
+from policies.models import FareBand, PolicyVersion, Rule, RuleRow, TierOutcome
+
+
+def _editable(obj) -> bool:  # type: ignore[no-untyped-def]
+    if obj is None:
+        return True
+    if isinstance(obj, PolicyVersion):
+        return obj.is_editable
+    return obj._version().is_editable
+
+
+class DraftOnlyMixin:
+    """Change, add and delete only inside a draft version."""
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return super().has_change_permission(request, obj) and _editable(obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return super().has_delete_permission(request, obj) and _editable(obj)  # type: ignore[misc]
+
+
+class DraftOnlyInline(DraftOnlyMixin):
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return super().has_add_permission(request, obj) and _editable(obj)  # type: ignore[misc]
+
+
+class FareBandInline(DraftOnlyInline, admin.TabularInline):
+    model = FareBand
+    extra = 0
+    fields = ["upper_bound", "percent"]
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["number", "title", "status", "rules_count", "published_at", "published_by"]
+    list_filter = ["status"]
+    search_fields = ["title", "note"]
+    inlines = [FareBandInline]
+    actions = ["create_draft", "publish"]
+    fieldsets = [
+        (None, {"fields": ["number", "title", "status", "note", "based_on", "matrix_link"]}),
+        (
+            "지급수단 파라미터",
+            {
+                "fields": [
+                    "coupon_unit",
+                    "coupon_minimum",
+                    "coupon_validity_days",
+                    "driver_commission_percent",
+                    "points_memo",
+                ]
+            },
+        ),
+        ("기록", {"fields": ["created_at", "created_by", "published_at", "published_by"]}),
+    ]
+    readonly_fields = [
+        "number",
+        "status",
+        "based_on",
+        "matrix_link",
+        "created_at",
+        "created_by",
+        "published_at",
+        "published_by",
+    ]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).annotate(n_rules=Count("rules"))
+
+    @admin.display(description="유형 수", ordering="n_rules")
+    def rules_count(self, obj: PolicyVersion) -> int:
+        return getattr(obj, "n_rules", 0)
+
+    @admin.display(description="매트릭스")
+    def matrix_link(self, obj: PolicyVersion) -> str:
+        if obj.pk is None:
+            return "-"
+        rules = reverse("admin:policies_rule_changelist") + f"?version__id__exact={obj.pk}"
+        return format_html(
+            '<a href="{}">매트릭스 보기</a> · <a href="{}">유형 편집</a>',
+            reverse("policy-matrix", args=[obj.number]),
+            rules,
+        )
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        # A version starts as a copy of another ("새 초안 만들기"), never blank.
+        return False
+
+    @admin.action(description="선택한 버전을 복제해 새 초안 만들기", permissions=["draft"])
+    def create_draft(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
+        if queryset.count() != 1:
+            self.message_user(request, "버전을 하나만 선택하세요.", messages.ERROR)
+            return
+        draft = services.policy_version_create_draft(source=queryset.get(), actor=request.user)
+        self.message_user(request, f"초안 v{draft.number}을(를) 만들었습니다.", messages.SUCCESS)
+
+    def has_draft_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("policies.add_policyversion")
+
+    @admin.action(description="선택한 초안 게시", permissions=["publish"])
+    def publish(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
+        for version in queryset.order_by("number"):
+            try:
+                services.policy_version_publish(version_id=version.pk, actor=request.user)
+            except ValidationError as exc:
+                self.message_user(
+                    request,
+                    f"v{version.number} 게시 불가: {' / '.join(exc.messages)}",
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(
+                    request, f"v{version.number}을(를) 게시했습니다.", messages.SUCCESS
+                )
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("policies.publish_policyversion")
+
+
+class RuleRowInline(DraftOnlyInline, admin.StackedInline):
+    model = RuleRow
+    extra = 0
+    fields = [
+        ("order", "target", "fault"),
+        "detail",
+        "conditions",
+        "penalties",
+        "notes",
+        "outcomes_link",
+    ]
+    readonly_fields = ["outcomes_link"]
+    show_change_link = True
+
+    @admin.display(description="차수별 결과")
+    def outcomes_link(self, obj: RuleRow) -> str:
+        if obj.pk is None:
+            return "저장 후 편집"
+        summary = " | ".join(str(o) for o in obj.outcomes.all()) or "없음"
+        return format_html(
+            '{} — <a href="{}">편집</a>',
+            summary,
+            reverse("admin:policies_rulerow_change", args=[obj.pk]),
+        )
+
+
+@admin.register(Rule)
+class RuleAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["code", "name", "category", "version", "rows_count"]
+    list_filter = ["version", "category"]
+    search_fields = ["code", "name"]
+    list_select_related = ["version"]
+    inlines = [RuleRowInline]
+    fields = ["version", "code", "category", "name", "description", "order"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).annotate(n_rows=Count("rows"))
+
+    @admin.display(description="유형상세 수", ordering="n_rows")
+    def rows_count(self, obj: Rule) -> int:
+        return getattr(obj, "n_rows", 0)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "version":
+            kwargs["queryset"] = PolicyVersion.objects.filter(status=PolicyVersion.Status.DRAFT)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class TierOutcomeInline(DraftOnlyInline, admin.StackedInline):
+    model = TierOutcome
+    extra = 0
+    max_num = 3
+    fields = [
+        ("tier", "kind", "instrument"),
+        ("amount", "amount_max", "vouchers"),
+        ("percent", "basis"),
+        ("charge_basis", "charge_percent"),
+        "actions",
+        "note",
+    ]
+
+
+@admin.register(RuleRow)
+class RuleRowAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["rule", "target", "detail", "conditions_text", "fault"]
+    list_filter = ["rule__version", "target", "fault", "rule__category"]
+    search_fields = ["rule__code", "rule__name", "detail"]
+    list_select_related = ["rule", "rule__version"]
+    inlines = [TierOutcomeInline]
+    fields = ["rule", "order", "target", "detail", "conditions", "fault", "penalties", "notes"]
+
+    @admin.display(description="조건")
+    def conditions_text(self, obj: RuleRow) -> str:
+        return describe_conditions(obj.conditions) or "항상"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "rule":
+            kwargs["queryset"] = Rule.objects.filter(
+                version__status=PolicyVersion.Status.DRAFT
+            ).select_related("version")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

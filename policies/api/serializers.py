@@ -1,0 +1,110 @@
+from rest_framework import serializers
+
+from policies.facts import FACTS
+from policies.models import (
+    Category,
+    Fault,
+    Instrument,
+    OutcomeKind,
+    PaymentAction,
+    PolicyVersion,
+    Target,
+)
+
+
+class QuoteInputSerializer(serializers.Serializer):
+    rule = serializers.CharField(max_length=80, help_text="예: fare.wrong_amount_entered")
+    target = serializers.ChoiceField(choices=Target.choices)
+    facts = serializers.JSONField(
+        default=dict,
+        help_text=(
+            "사실 이름과 값. 금액·시간은 0 이상의 정수(원, 분, 영업일), 참/거짓은 true/false."
+        ),
+    )
+    policy_version = serializers.IntegerField(
+        required=False, min_value=1, help_text="비우면 현재 게시된 버전."
+    )
+
+    def validate_facts(self, value):  # type: ignore[no-untyped-def]
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("사실(facts)은 이름과 값의 객체여야 합니다.")
+        return value
+
+
+class TierSerializer(serializers.Serializer):
+    tier = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=OutcomeKind.choices)
+    instrument = serializers.ChoiceField(choices=Instrument.choices, allow_null=True)
+    amount = serializers.IntegerField(allow_null=True, help_text="원: 지급액, 또는 새 결제금액.")
+    amount_max = serializers.IntegerField(allow_null=True, help_text="원: 범위형의 상한.")
+    vouchers = serializers.IntegerField(allow_null=True, help_text="프단권/단배권 장 수.")
+    actions = serializers.ListField(child=serializers.ChoiceField(choices=PaymentAction.choices))
+    note = serializers.CharField()
+    percent = serializers.IntegerField(allow_null=True, help_text="적용한 비율(%).")
+    charge = serializers.IntegerField(allow_null=True, help_text="원: 운행의 새 결제금액.")
+
+
+class QuoteSerializer(serializers.Serializer):
+    policy_version = serializers.IntegerField()
+    rule = serializers.CharField()
+    rule_name = serializers.CharField()
+    target = serializers.ChoiceField(choices=Target.choices)
+    detail = serializers.CharField()
+    fault = serializers.ChoiceField(choices=Fault.choices)
+    tiers = TierSerializer(many=True)
+    penalties = serializers.ListField(child=serializers.CharField())
+    notes = serializers.CharField()
+    facts = serializers.DictField()
+
+
+class FactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=[("integer", "integer"), ("boolean", "boolean")])
+    label = serializers.CharField()
+    unit = serializers.CharField()
+
+    def to_representation(self, name):  # type: ignore[no-untyped-def]
+        fact = FACTS[name]
+        return {
+            "name": name,
+            "type": "boolean" if fact.type is bool else "integer",
+            "label": fact.label,
+            "unit": fact.unit,
+        }
+
+
+class RuleListSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    category = serializers.ChoiceField(choices=Category.choices)
+    category_label = serializers.CharField(source="get_category_display")
+    name = serializers.CharField()
+    targets = serializers.SerializerMethodField()
+    facts = serializers.SerializerMethodField()
+
+    def get_targets(self, rule) -> list[str]:  # type: ignore[no-untyped-def]
+        seen: list[str] = []
+        for row in rule.rows.all():
+            if row.target not in seen:
+                seen.append(row.target)
+        return seen
+
+    def get_facts(self, rule) -> list[dict]:  # type: ignore[no-untyped-def]
+        from policies.evaluator import rule_facts
+
+        return FactSerializer(rule_facts(rule), many=True).data
+
+
+class PolicyVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PolicyVersion
+        fields = [
+            "number",
+            "title",
+            "status",
+            "published_at",
+            "coupon_unit",
+            "coupon_minimum",
+            "coupon_validity_days",
+            "driver_commission_percent",
+            "points_memo",
+        ]

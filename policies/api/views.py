@@ -1,0 +1,98 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from policies import selectors
+from policies.api.serializers import (
+    PolicyVersionSerializer,
+    QuoteInputSerializer,
+    QuoteSerializer,
+    RuleListSerializer,
+)
+from policies.evaluator import NoMatchingRow
+from policies.facts import FactsInvalid
+from policies.models import PolicyVersion
+
+
+class CanQuote(permissions.BasePermission):
+    message = "정책 견적 권한(상담사·관리자·RM팀)이 필요합니다."
+
+    def has_permission(self, request, view):  # type: ignore[no-untyped-def]
+        return bool(request.user and request.user.has_perm("policies.quote_policy"))
+
+
+def _version_for(request: Request, number: int | None) -> PolicyVersion:
+    """The version asked for. Drafts are previews for those who edit the book."""
+    try:
+        version = selectors.version_by_number(number)
+    except (selectors.UnknownVersion, selectors.NoPublishedPolicy) as exc:
+        raise serializers.ValidationError({"policy_version": [str(exc)]}) from exc
+    if version.status == PolicyVersion.Status.DRAFT and not request.user.has_perm(
+        "policies.change_policyversion"
+    ):
+        raise serializers.ValidationError(
+            {"policy_version": ["초안 버전은 정책 편집 권한이 있어야 조회할 수 있습니다."]}
+        )
+    return version
+
+
+class QuoteView(APIView):
+    """The policy's offer for a case: the outcome of every tier the matched row defines."""
+
+    permission_classes = [permissions.IsAuthenticated, CanQuote]
+
+    @extend_schema(request=QuoteInputSerializer, responses={200: QuoteSerializer})
+    def post(self, request: Request) -> Response:
+        data = QuoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = _version_for(request, data.validated_data.get("policy_version"))
+        try:
+            quote = selectors.quote(
+                rule_code=data.validated_data["rule"],
+                target=data.validated_data["target"],
+                facts=data.validated_data["facts"],
+                version_number=version.number,
+            )
+        except selectors.UnknownRule as exc:
+            return Response({"rule": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        except FactsInvalid as exc:
+            return Response({"facts": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        except NoMatchingRow as exc:
+            return Response({"facts": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(QuoteSerializer(quote).data)
+
+
+class RuleListView(APIView):
+    """The rules of the current (or given) version, with the facts each one needs."""
+
+    permission_classes = [permissions.IsAuthenticated, CanQuote]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("version", int, description="정책 버전 번호. 비우면 현재 버전."),
+            OpenApiParameter("category", str, description="구분 코드, 예: fare"),
+        ],
+        responses={200: RuleListSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.get("version")
+        number = None
+        if raw:
+            if not raw.isdigit():
+                return Response(
+                    {"version": ["정수여야 합니다."]}, status=status.HTTP_400_BAD_REQUEST
+                )
+            number = int(raw)
+        version = _version_for(request, number)
+        rules = selectors.rules_of(version)
+        category = request.query_params.get("category")
+        if category:
+            rules = rules.filter(category=category)
+        return Response(
+            {
+                "policy_version": PolicyVersionSerializer(version).data,
+                "rules": RuleListSerializer(rules, many=True).data,
+            }
+        )

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from policies import views
+
+urlpatterns = [
+    path("matrix/", views.matrix, name="policy-matrix-current"),
+    path("matrix/<int:number>/", views.matrix, name="policy-matrix"),
+]
