@@ -7,6 +7,7 @@ With DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis) it runs on the real
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -146,7 +147,42 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Beat runs in CELERY_TIMEZONE (Asia/Seoul), so the hours below are Korean time.
+CELERY_BEAT_SCHEDULE: dict = {
+    # 02:00 KST, the quietest hour of the night: issue every pending payout request. It is also
+    # the sweep for requests whose on_commit enqueue was lost. Two beat processes firing give
+    # one run (one nightly batch per date, a unique constraint).
+    "payouts-nightly-batch": {
+        "task": "payouts.run_nightly_batch",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    # Hourly: a batch whose chunk messages were lost (worker gone before acking, broker flushed)
+    # gets its unfinished chunks enqueued again; chunks are idempotent.
+    "payouts-resume-stalled-batches": {
+        "task": "payouts.resume_stalled_batches",
+        "schedule": crontab(minute=30),
+    },
+    # 10:00 KST, daytime so customers read it: coupon expiry reminders 7 and 3 days ahead.
+    "payouts-coupon-expiry-reminders": {
+        "task": "payouts.send_coupon_reminders",
+        "schedule": crontab(hour=10, minute=0),
+    },
+}
+
+# Payouts. The issuer is "ledger" (records the grant in our ledger only) or "http" (posts each
+# grant to the billing endpoint with its idempotency key, then records it).
+PAYOUTS_ISSUER = env("PAYOUTS_ISSUER", default="ledger")
+PAYOUTS_BILLING_URL = env("PAYOUTS_BILLING_URL", default="")
+PAYOUTS_BILLING_CONNECT_TIMEOUT = env.float("PAYOUTS_BILLING_CONNECT_TIMEOUT", default=2.0)  # s
+PAYOUTS_BILLING_READ_TIMEOUT = env.float("PAYOUTS_BILLING_READ_TIMEOUT", default=5.0)  # s
+PAYOUTS_BILLING_MAX_ATTEMPTS = env.int("PAYOUTS_BILLING_MAX_ATTEMPTS", default=4)
+PAYOUTS_BILLING_BACKOFF = env.float("PAYOUTS_BILLING_BACKOFF", default=0.5)  # s, doubled per try
+# Requests per chunk of a batch: one chunk is one task and one transaction on the ledger path.
+PAYOUTS_CHUNK_SIZE = env.int("PAYOUTS_CHUNK_SIZE", default=2000)
+PAYOUTS_NOTIFIER = env("PAYOUTS_NOTIFIER", default="payouts.notifiers.LogNotifier")
+PAYOUTS_REMINDER_DAYS_BEFORE = [7, 3]
+# A running batch older than this is resumed by the hourly task (minutes).
+PAYOUTS_STALLED_AFTER_MINUTES = env.int("PAYOUTS_STALLED_AFTER_MINUTES", default=90)
 
 BUSINESS_HOLIDAY_COUNTRY = "KR"
 

@@ -1,0 +1,266 @@
+"""Payouts in the console: requests (retry failed ones), batches with their progress, the
+read-only ledger, blanket grants (run them) and coupon reminders. Every action calls a service;
+nothing here sets a status by hand."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from payouts.models import (
+    BlanketGrant,
+    CouponReminder,
+    LedgerEntry,
+    PayoutBatch,
+    PayoutChunk,
+    PayoutRequest,
+    PayoutRequestEvent,
+)
+from payouts.services.batches import payout_batch_resume
+from payouts.services.requests import TransitionRefused, payout_request_retry
+
+
+def _won(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}원"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services: viewable, never added, edited or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class PayoutRequestEventInline(admin.TabularInline):
+    model = PayoutRequestEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PayoutRequest)
+class PayoutRequestAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "recipient_kind",
+        "recipient_id",
+        "instrument",
+        "amount_display",
+        "count",
+        "status",
+        "attempts",
+        "source_kind",
+        "program",
+        "created_at",
+        "issued_at",
+    )
+    list_filter = ("status", "instrument", "source_kind", "recipient_kind", "program")
+    search_fields = ("=id", "recipient_id", "idempotency_key", "source_ref")
+    date_hierarchy = "created_at"
+    show_full_result_count = False  # a count(*) over tens of millions of rows on every page
+    list_select_related = ("grant",)
+    inlines = [PayoutRequestEventInline]
+    actions = ["retry_failed"]
+
+    @admin.display(description="금액", ordering="amount")
+    def amount_display(self, obj: PayoutRequest) -> str:
+        return _won(obj.amount)
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payouts.retry_payoutrequest")
+
+    @admin.action(description="선택한 실패 요청 재시도", permissions=["retry"])
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        retried, skipped = 0, 0
+        for pk in queryset.filter(status=PayoutRequest.Status.FAILED).values_list("pk", flat=True):
+            try:
+                payout_request_retry(request_id=pk, actor=request.user, reason="관리자 재시도")
+            except TransitionRefused:
+                skipped += 1
+            else:
+                retried += 1
+        skipped += queryset.exclude(status=PayoutRequest.Status.FAILED).count()
+        self.message_user(request, f"{retried}건을 재시도 대기열에 넣었습니다.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request, f"{skipped}건은 실패 상태가 아니어서 건너뛰었습니다.", messages.WARNING
+            )
+
+
+class PayoutChunkInline(admin.TabularInline):
+    model = PayoutChunk
+    extra = 0
+    can_delete = False
+    fields = (
+        "index",
+        "first_id",
+        "last_id",
+        "status",
+        "total",
+        "done",
+        "failed",
+        "runs",
+        "started_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+    max_num = 0
+    show_change_link = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Unfinished chunks first: they are the ones an operator looks for.
+        return super().get_queryset(request).order_by("-status", "index")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PayoutBatch)
+class PayoutBatchAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "run_date",
+        "grant",
+        "status",
+        "progress_bar",
+        "total",
+        "done",
+        "failed",
+        "chunks_display",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("kind", "status")
+    list_select_related = ("grant",)
+    readonly_fields = ("progress_bar",)
+    inlines = [PayoutChunkInline]
+    actions = ["resume"]
+
+    @admin.display(description="진행률")
+    def progress_bar(self, obj: PayoutBatch) -> str:
+        pct = obj.progress_percent
+        return format_html(
+            '<progress value="{}" max="100" style="width:10em" aria-label="진행률"></progress> {}%',
+            pct,
+            pct,
+        )
+
+    @admin.display(description="청크")
+    def chunks_display(self, obj: PayoutBatch) -> str:
+        return f"{obj.chunks_finished:,}/{obj.chunks_total:,}"
+
+    def has_resume_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payouts.retry_payoutrequest")
+
+    @admin.action(description="선택한 배치의 남은 청크 다시 실행", permissions=["resume"])
+    def resume(self, request: HttpRequest, queryset: QuerySet) -> None:
+        total = 0
+        for batch in queryset.filter(status=PayoutBatch.Status.RUNNING):
+            total += payout_batch_resume(batch_id=batch.pk)
+        self.message_user(request, f"청크 {total}개를 다시 큐에 넣었습니다.", messages.SUCCESS)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "request",
+        "recipient_kind",
+        "recipient_id",
+        "instrument",
+        "amount_display",
+        "count",
+        "source_kind",
+        "program",
+        "issuer",
+        "issued_at",
+    )
+    list_filter = ("instrument", "source_kind", "issuer", "program")
+    search_fields = ("=request__id", "recipient_id", "external_ref")
+    show_full_result_count = False
+    raw_id_fields = ("request",)
+
+    @admin.display(description="금액", ordering="amount")
+    def amount_display(self, obj: LedgerEntry) -> str:
+        return _won(obj.amount)
+
+
+@admin.register(BlanketGrant)
+class BlanketGrantAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "program",
+        "instrument",
+        "recipient_kind",
+        "amount",
+        "count",
+        "status",
+        "recipients_count",
+        "created_at",
+    )
+    list_filter = ("status", "instrument", "program")
+    search_fields = ("code", "name")
+    readonly_fields = ("status", "recipients_count", "policy_version", "created_by")
+    actions = ["run"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: BlanketGrant | None = None):  # type: ignore[no-untyped-def]
+        # Once recipients are loaded, their requests carry the definition: it is frozen.
+        if obj is not None and obj.status != BlanketGrant.Status.DRAFT:
+            return [f.name for f in obj._meta.fields if f.name != "id"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_run_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payouts.run_blanketgrant")
+
+    @admin.action(description="선택한 일괄 지급 실행 (대상 적재 후 지급)", permissions=["run"])
+    def run(self, request: HttpRequest, queryset: QuerySet) -> None:
+        from django.db import transaction
+
+        from payouts.tasks import run_blanket_grant
+
+        started = 0
+        for grant in queryset:
+            if not grant.recipients_csv and not grant.synthetic_count:
+                self.message_user(
+                    request,
+                    f"{grant.code}: 대상 CSV나 합성 대상 수가 없어 실행하지 않았습니다.",
+                    messages.ERROR,
+                )
+                continue
+            grant_id = grant.pk
+            # Loading millions of recipients is a worker's job, never the web request's.
+            transaction.on_commit(lambda grant_id=grant_id: run_blanket_grant.delay(grant_id))
+            started += 1
+        if started:
+            self.message_user(
+                request,
+                f"{started}건의 일괄 지급을 시작했습니다. 진행 상황은 지급 배치에서 봅니다.",
+                messages.SUCCESS,
+            )
+
+
+@admin.register(CouponReminder)
+class CouponReminderAdmin(ReadOnlyAdmin):
+    list_display = ("id", "request", "days_before", "due_date", "status", "channel", "sent_at")
+    list_filter = ("status", "days_before", "due_date")
+    raw_id_fields = ("request",)
+    show_full_result_count = False
