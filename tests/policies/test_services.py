@@ -1,0 +1,128 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from policies.models import (
+    FareBand,
+    PolicyVersion,
+    PublishedVersionIsImmutable,
+    Rule,
+    RuleRow,
+    TierOutcome,
+)
+from policies.selectors import current_version, instrument_params, quote
+from policies.services import check_book, policy_version_create_draft, policy_version_publish
+
+pytestmark = pytest.mark.django_db
+
+
+def v1() -> PolicyVersion:
+    return PolicyVersion.objects.get(number=1)
+
+
+def test_fresh_database_holds_the_seed_book_as_version_one_published():
+    version = current_version()
+    assert version.number == 1
+    assert version.status == PolicyVersion.Status.PUBLISHED
+    assert version.published_at is not None
+    params = instrument_params()
+    assert (params.coupon_unit, params.coupon_validity_days) == (5000, 60)
+    assert params.driver_commission_percent == 20
+    assert params.points_memo == "기사님 힘내세요"
+    bands = [(b.upper_bound, b.percent) for b in version.fare_bands.order_by("percent").reverse()]
+    assert bands == [(50_000, 50), (100_000, 30), (200_000, 20), (None, 10)]
+    assert check_book(version) == []
+
+
+def test_a_published_version_never_changes():
+    rule = Rule.objects.filter(version__number=1).first()
+    rule.name = "바뀐 이름"
+    with pytest.raises(PublishedVersionIsImmutable):
+        rule.save()
+    outcome = TierOutcome.objects.filter(row__rule__version__number=1, amount=10_000).first()
+    outcome.amount = 20_000
+    with pytest.raises(PublishedVersionIsImmutable):
+        outcome.save()
+    with pytest.raises(PublishedVersionIsImmutable):
+        FareBand.objects.filter(version__number=1).first().delete()
+
+
+def test_a_draft_copies_the_whole_book(manager):
+    draft = policy_version_create_draft(source=v1(), actor=manager)
+    assert draft.number == 2
+    assert draft.status == PolicyVersion.Status.DRAFT
+    assert draft.based_on == v1()
+    assert draft.created_by == manager
+    assert draft.rules.count() == v1().rules.count() == 25
+    assert RuleRow.objects.filter(rule__version=draft).count() == 40
+    assert (
+        TierOutcome.objects.filter(row__rule__version=draft).count()
+        == TierOutcome.objects.filter(row__rule__version__number=1).count()
+    )
+    assert draft.fare_bands.count() == 4
+
+
+def test_publishing_a_draft_changes_the_offer_and_retires_the_old_version(manager):
+    draft = policy_version_create_draft(source=v1(), actor=manager)
+    outcome = TierOutcome.objects.get(
+        row__rule__version=draft, row__rule__code="dispatch.reservation_no_show", tier=2
+    )
+    outcome.amount = 12_000
+    outcome.save()
+    draft.coupon_validity_days = 90
+    draft.save()
+
+    facts = {"minutes_past_reservation": 40}
+    before = quote(rule_code="dispatch.reservation_no_show", target="customer", facts=facts)
+    assert before.tiers[1].amount == 10_000
+
+    published = policy_version_publish(version_id=draft.pk, actor=manager)
+    assert published.status == PolicyVersion.Status.PUBLISHED
+    assert published.published_by == manager
+    assert v1().status == PolicyVersion.Status.RETIRED
+
+    after = quote(rule_code="dispatch.reservation_no_show", target="customer", facts=facts)
+    assert (after.policy_version, after.tiers[1].amount) == (2, 12_000)
+    assert instrument_params().coupon_validity_days == 90
+    # The old version still answers for decisions that named it.
+    old = quote(
+        rule_code="dispatch.reservation_no_show", target="customer", facts=facts, version_number=1
+    )
+    assert old.tiers[1].amount == 10_000
+    # Publishing again is harmless.
+    assert policy_version_publish(version_id=draft.pk, actor=manager).status == "published"
+
+
+def test_fare_bands_are_version_data(manager):
+    draft = policy_version_create_draft(source=v1(), actor=manager)
+    band = draft.fare_bands.get(upper_bound=50_000)
+    band.percent = 40
+    band.save()
+    policy_version_publish(version_id=draft.pk, actor=manager)
+    q = quote(
+        rule_code="fare.wrong_amount_entered",
+        target="customer",
+        facts={"call_amount": 70_000, "actual_fare": 30_000},
+    )
+    assert q.tiers[1].amount == 30_000 + 40_000 * 40 // 100
+
+
+def test_an_unsound_draft_is_not_published(manager):
+    draft = policy_version_create_draft(source=v1(), actor=manager)
+    draft.fare_bands.get(upper_bound=None).delete()
+    row = RuleRow.objects.filter(rule__version=draft).first()
+    RuleRow.objects.filter(pk=row.pk).update(conditions=[{"fact": "nope", "op": "lt", "value": 1}])
+    with pytest.raises(ValidationError) as info:
+        policy_version_publish(version_id=draft.pk, actor=manager)
+    text = " ".join(info.value.messages)
+    assert "상한 없는 구간" in text
+    assert "nope" in text
+    draft.refresh_from_db()
+    assert draft.status == PolicyVersion.Status.DRAFT
+    assert current_version().number == 1
+
+
+def test_a_retired_version_cannot_be_published_again(manager):
+    draft = policy_version_create_draft(source=v1(), actor=manager)
+    policy_version_publish(version_id=draft.pk, actor=manager)
+    with pytest.raises(ValidationError):
+        policy_version_publish(version_id=v1().pk, actor=manager)
