@@ -3,6 +3,7 @@ from django.urls import path
 from policies import views
 
 urlpatterns = [
+    path("quote/", views.quote_page, name="policy-quote"),
     path("matrix/", views.matrix, name="policy-matrix-current"),
     path("matrix/<int:number>/", views.matrix, name="policy-matrix"),
 ]

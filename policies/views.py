@@ -35,3 +35,42 @@ def matrix(request: HttpRequest, number: int | None = None) -> HttpResponse:
             "facts": FACTS.values(),
         },
     )
+
+
+@login_required
+@permission_required("policies.quote_policy", raise_exception=True)
+def quote_page(request: HttpRequest) -> HttpResponse:
+    """상담사's quote: pick a type, enter the case's facts, see every tier's offer.
+
+    With htmx, changing the type swaps in its fact fields and submitting swaps in the offer;
+    without it the same form posts and the page renders whole.
+    """
+    from policies.evaluator import NoMatchingRow
+    from policies.facts import FactsInvalid
+    from policies.forms import QuoteForm
+
+    version = selectors.current_version()
+    rules = list(selectors.rules_of(version))
+    result = None
+    if request.method != "POST":
+        # A type change (or a link) only redraws the fields: unbound, so no errors yet.
+        form = QuoteForm(initial=request.GET.dict(), rules=rules)
+    else:
+        form = QuoteForm(request.POST, rules=rules)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = selectors.quote(
+                rule_code=form.cleaned_data["rule"],
+                target=form.cleaned_data["target"],
+                facts=form.facts(),
+                version_number=version.number,
+            )
+        except FactsInvalid as exc:
+            for name, messages in exc.errors.items():
+                form.add_error(name if name in form.fields else None, messages)
+        except NoMatchingRow as exc:
+            form.add_error(None, str(exc))
+    context = {"form": form, "result": result, "version": version}
+    if request.htmx:
+        return render(request, "policies/_quote_panel.html", context)
+    return render(request, "policies/quote.html", context)

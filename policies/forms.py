@@ -1,0 +1,68 @@
+from django import forms
+from django.urls import reverse
+
+from policies.evaluator import rule_facts
+from policies.facts import FACTS
+from policies.models import Rule, Target
+
+BOOL_CHOICES = [("", "선택"), ("true", "예"), ("false", "아니오")]
+
+
+class QuoteForm(forms.Form):
+    """Rule, target, and one field per fact the chosen rule needs."""
+
+    rule = forms.ChoiceField(label="보상 유형")
+    target = forms.ChoiceField(label="대상", choices=Target.choices)
+
+    def __init__(self, *args, rules: list[Rule], **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.rules = {r.code: r for r in rules}
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for rule in rules:
+            groups.setdefault(rule.get_category_display(), []).append(
+                (rule.code, f"{rule.name} ({rule.code})")
+            )
+        self.fields["rule"].choices = [("", "유형 선택"), *groups.items()]
+        # Changing the type redraws the form with that type's fact fields.
+        self.fields["rule"].widget.attrs.update(
+            {
+                "hx-get": reverse("policy-quote"),
+                "hx-trigger": "change",
+                "hx-target": "#quote-form",
+                "hx-swap": "outerHTML",
+                "hx-include": "closest form",
+            }
+        )
+        code = self.data.get("rule") or self.initial.get("rule")
+        self.rule = self.rules.get(code) if code else None
+        self.fact_names = rule_facts(self.rule) if self.rule else []
+        for name in self.fact_names:
+            fact = FACTS[name]
+            label = f"{fact.label} ({fact.unit})" if fact.unit else fact.label
+            if fact.type is bool:
+                self.fields[name] = forms.ChoiceField(
+                    label=label, choices=BOOL_CHOICES, required=False
+                )
+            else:
+                self.fields[name] = forms.IntegerField(
+                    label=label, min_value=0, required=False, max_value=10**12
+                )
+        if self.rule:
+            targets = []
+            for row in self.rule.rows.all():
+                if row.target not in targets:
+                    targets.append(row.target)
+            self.fields["target"].choices = [(t, Target(t).label) for t in targets]
+
+    def facts(self) -> dict[str, int | bool]:
+        out: dict[str, int | bool] = {}
+        for name in self.fact_names:
+            value = self.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            out[name] = value == "true" if FACTS[name].type is bool else value
+        return out
+
+    @property
+    def fact_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fact_names]

@@ -1,0 +1,46 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from tests.e2e.conftest import login
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def demo_logins():
+    with open("/dev/null", "w") as devnull:
+        call_command("seed_demo", password="demo-pass-1234", stdout=devnull)
+    assert get_user_model().objects.filter(username="manager").exists()
+
+
+def test_manager_logs_into_the_korean_console_and_sees_the_policy_book(
+    page, live_server, demo_logins
+):
+    login(page, live_server, "manager", "demo-pass-1234")
+    page.wait_for_selector("#site-name")
+    assert "보상 백오피스" in page.inner_text("#site-name")
+    page.goto(f"{live_server.url}/admin/policies/policyversion/")
+    assert "카카오 T 대리 보상정책" in page.content()
+    page.goto(f"{live_server.url}/policies/matrix/")
+    assert "[고객센터 상담불만]" in page.content()
+
+
+def test_agent_quotes_a_case_in_the_browser(page, live_server, demo_logins):
+    login(page, live_server, "agent", "demo-pass-1234")
+    page.goto(f"{live_server.url}/policies/quote/")
+    page.select_option("#id_rule", "fare.wrong_amount_entered")
+    # htmx swaps in the type's fact fields.
+    page.wait_for_selector("input[name=call_amount]")
+    page.fill("input[name=call_amount]", "150000")
+    page.fill("input[name=actual_fare]", "60000")
+    page.click("button:has-text('보상안 조회')")
+    page.wait_for_selector("#offer")
+    offer = page.inner_text("#offer")
+    assert "87,000원" in offer
+    assert "fare_adjustment" in offer
+
+    page.fill("input[name=call_amount]", "1000")
+    page.click("button:has-text('보상안 조회')")
+    page.wait_for_selector(".errorlist")
+    assert page.input_value("input[name=actual_fare]") == "60000"
