@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
+from rest_framework.authtoken.models import Token
 
 from config.roles import AGENT, MANAGER, RM, ROLE_LABELS, sync_roles
 
@@ -36,5 +37,6 @@ class Command(BaseCommand):
                 user.groups.set([Group.objects.get(name=role)])
             label = ROLE_LABELS.get(role, "운영자(슈퍼유저)") if role else "운영자(슈퍼유저)"
             state = "생성" if created else "유지"
-            self.stdout.write(f"  {username:<8} {label:<10} {state}")
+            token, _ = Token.objects.get_or_create(user=user)
+            self.stdout.write(f"  {username:<8} {label:<10} {state}  API 토큰 {token.key}")
         self.stdout.write(self.style.SUCCESS(f"데모 로그인 비밀번호: {options['password']}"))
