@@ -44,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "payoutbatch": ["view"],
             "ledgerentry": ["view"],
             "blanketgrant": ["view", "add", "change"],
+            "couponreminder": ["view"],
         },
         "custom": {
             "policies": ["quote_policy", "publish_policyversion"],

@@ -5,9 +5,27 @@ carry an action code. A request is issued at most once: its ledger entry is uniq
 request, and every status change is a compare-and-set checked against `TRANSITIONS`.
 """
 
+import os
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
+from django.utils.deconstruct import deconstructible
+
+
+@deconstructible
+class GrantUploadStorage(FileSystemStorage):
+    """Recipient CSVs of blanket grants, under PAYOUTS_UPLOAD_ROOT (read at each use, so tests
+    can point it at a temporary directory)."""
+
+    @property
+    def base_location(self) -> str:  # type: ignore[override]
+        return str(settings.PAYOUTS_UPLOAD_ROOT)
+
+    @property
+    def location(self) -> str:  # type: ignore[override]
+        return os.path.abspath(self.base_location)
 
 
 class RecipientKind(models.TextChoices):
@@ -82,7 +100,8 @@ class BlanketGrant(models.Model):
     segment = models.TextField("대상 설명", blank=True, help_text="예: 1015 장애 당시 전체 이용자")
     recipients_csv = models.FileField(
         "대상 CSV",
-        upload_to="payouts/grants/",
+        upload_to="grants/",
+        storage=GrantUploadStorage(),
         blank=True,
         help_text="한 줄에 계정 ID 하나. 첫 줄이 recipient_id 이면 머리글로 건너뜁니다.",
     )

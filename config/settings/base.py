@@ -179,6 +179,8 @@ PAYOUTS_BILLING_MAX_ATTEMPTS = env.int("PAYOUTS_BILLING_MAX_ATTEMPTS", default=4
 PAYOUTS_BILLING_BACKOFF = env.float("PAYOUTS_BILLING_BACKOFF", default=0.5)  # s, doubled per try
 # Requests per chunk of a batch: one chunk is one task and one transaction on the ledger path.
 PAYOUTS_CHUNK_SIZE = env.int("PAYOUTS_CHUNK_SIZE", default=2000)
+# Uploaded recipient CSVs of blanket grants (one account id a line; can be millions of lines).
+PAYOUTS_UPLOAD_ROOT = env.path("PAYOUTS_UPLOAD_ROOT", default=BASE_DIR / "var" / "payouts")
 PAYOUTS_NOTIFIER = env("PAYOUTS_NOTIFIER", default="payouts.notifiers.LogNotifier")
 PAYOUTS_REMINDER_DAYS_BEFORE = [7, 3]
 # A running batch older than this is resumed by the hourly task (minutes).

@@ -51,3 +51,8 @@ def published_policy(request):
             points_memo="기사님 힘내세요",
         )
     return version
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    settings.PAYOUTS_UPLOAD_ROOT = tmp_path / "uploads"

@@ -85,6 +85,8 @@ def test_coupon_is_valid_sixty_days_from_issue_per_the_published_version(publish
 def test_coupon_unit_and_validity_follow_a_newer_published_version(published_policy):
     from policies.models import PolicyVersion
 
+    # One version is published at a time: the new one replaces it.
+    PolicyVersion.objects.filter(pk=published_policy.pk).update(status=PolicyVersion.Status.RETIRED)
     newer = PolicyVersion.objects.create(
         number=published_policy.number + 1,
         title="단위 변경",

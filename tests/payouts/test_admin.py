@@ -1,0 +1,150 @@
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from payouts.models import BlanketGrant, LedgerEntry, PayoutBatch, PayoutRequest
+from payouts.services.batches import payout_batch_start_nightly, payout_chunk_run
+from payouts.services.requests import payout_request_issue
+from tests.payouts.factories import BlanketGrantFactory, PayoutRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def manager(django_user_model):
+    user = django_user_model.objects.create_user("mgr", password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="manager"))
+    return user
+
+
+@pytest.fixture
+def agent(django_user_model):
+    user = django_user_model.objects.create_user("agt", password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="agent"))
+    return user
+
+
+class _Failing:
+    name = "http"
+    bulk = False
+
+    def deliver(self, request):
+        from payouts.issuers import DeliveryFailed
+
+        raise DeliveryFailed("HTTP 503", attempts=4, retryable=True)
+
+
+def test_console_pages_render_in_korean(client, admin_user):
+    PayoutRequestFactory.create_batch(3)
+    batch, _ = payout_batch_start_nightly(run_date=dt.date(2026, 11, 24), chunk_size=2)
+    payout_chunk_run(chunk_id=batch.chunks.order_by("index").first().pk)
+    client.force_login(admin_user)
+    for model in ("payoutrequest", "payoutbatch", "ledgerentry", "blanketgrant", "couponreminder"):
+        response = client.get(reverse(f"admin:payouts_{model}_changelist"))
+        assert response.status_code == 200, model
+    page = client.get(reverse("admin:payouts_payoutbatch_changelist")).content.decode()
+    assert '<progress value="66" max="100"' in page
+    assert "진행률" in page and "야간 일괄" in page
+    detail = client.get(reverse("admin:payouts_payoutbatch_change", args=[batch.pk]))
+    assert detail.status_code == 200
+    assert "지급 청크" in detail.content.decode()
+    request = PayoutRequest.objects.first()
+    assert (
+        client.get(reverse("admin:payouts_payoutrequest_change", args=[request.pk])).status_code
+        == 200
+    )
+
+
+def test_manager_retries_a_failed_request_from_the_console(client, manager):
+    request = PayoutRequestFactory()
+    payout_request_issue(request_id=request.pk, issuer=_Failing())
+    client.force_login(manager)
+    with_capture = client.post(
+        reverse("admin:payouts_payoutrequest_changelist"),
+        {"action": "retry_failed", "_selected_action": [request.pk]},
+        follow=True,
+    )
+    assert "1건을 재시도 대기열에 넣었습니다" in with_capture.content.decode()
+    request.refresh_from_db()
+    assert request.status in ("pending", "issued")
+    event = request.events.get(to_status="pending")
+    assert (event.from_status, event.actor, event.reason) == ("failed", manager, "관리자 재시도")
+
+
+def test_agent_cannot_retry(client, agent):
+    request = PayoutRequestFactory()
+    payout_request_issue(request_id=request.pk, issuer=_Failing())
+    client.force_login(agent)
+    client.post(
+        reverse("admin:payouts_payoutrequest_changelist"),
+        {"action": "retry_failed", "_selected_action": [request.pk]},
+    )
+    request.refresh_from_db()
+    assert request.status == "failed"
+
+
+def test_ledger_is_read_only_in_the_console(client, admin_user):
+    request = payout_request_issue(request_id=PayoutRequestFactory().pk)
+    entry = LedgerEntry.objects.get(request=request)
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:payouts_ledgerentry_add")).status_code == 403
+    delete = client.post(
+        reverse("admin:payouts_ledgerentry_delete", args=[entry.pk]), {"post": "yes"}
+    )
+    assert delete.status_code == 403
+    page = client.get(reverse("admin:payouts_ledgerentry_change", args=[entry.pk])).content.decode()
+    assert 'name="amount"' not in page
+    assert LedgerEntry.objects.count() == 1
+
+
+def test_manager_creates_and_runs_a_blanket_grant(
+    client, manager, django_capture_on_commit_callbacks
+):
+    client.force_login(manager)
+    response = client.post(
+        reverse("admin:payouts_blanketgrant_add"),
+        {
+            "code": "outage-emoticon",
+            "name": "1015 이모티콘",
+            "program": "outage-1015",
+            "instrument": "emoticon",
+            "recipient_kind": "customer",
+            "count": "3",
+            "synthetic_count": "12",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    grant = BlanketGrant.objects.get()
+    assert grant.created_by == manager
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:payouts_blanketgrant_changelist"),
+            {"action": "run", "_selected_action": [grant.pk]},
+        )
+    grant.refresh_from_db()
+    assert (grant.status, grant.recipients_count) == ("done", 12)
+    assert PayoutBatch.objects.get(grant=grant).done == 12
+
+
+def test_blanket_grant_form_explains_a_missing_count(client, manager):
+    client.force_login(manager)
+    response = client.post(
+        reverse("admin:payouts_blanketgrant_add"),
+        {"code": "x", "name": "x", "instrument": "emoticon", "recipient_kind": "customer"},
+    )
+    assert response.status_code == 200
+    assert "수량(장/개)이 필요합니다" in response.content.decode()
+    assert not BlanketGrant.objects.exists()
+
+
+def test_running_a_grant_without_recipients_says_so(client, admin_user):
+    grant = BlanketGrantFactory()
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:payouts_blanketgrant_changelist"),
+        {"action": "run", "_selected_action": [grant.pk]},
+        follow=True,
+    )
+    assert "대상 CSV나 합성 대상 수가 없어" in response.content.decode()

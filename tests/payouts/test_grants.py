@@ -1,0 +1,164 @@
+import io
+import tracemalloc
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+
+from payouts.models import BlanketGrant, LedgerEntry, PayoutBatch, PayoutRequest
+from payouts.services.grants import (
+    BlanketGrantError,
+    blanket_grant_create,
+    blanket_grant_load,
+    blanket_grant_load_queryset,
+    blanket_grant_run,
+    recipients_from_csv,
+    synthetic_recipients,
+)
+from tests.payouts.factories import BlanketGrantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_csv_stream_loads_each_recipient_once_and_a_second_load_adds_nothing():
+    grant = BlanketGrantFactory(code="outage-1015-emoticon")
+    csv_text = "recipient_id\nU1\nU2\n\nU3\nU2\n"
+    added = blanket_grant_load(grant=grant, recipients=recipients_from_csv(io.StringIO(csv_text)))
+    assert added == 3
+    again = blanket_grant_load(
+        grant=grant, recipients=recipients_from_csv(io.StringIO(csv_text + "U4\n"))
+    )
+    assert again == 1
+    keys = set(PayoutRequest.objects.values_list("idempotency_key", flat=True))
+    assert keys == {f"grant:outage-1015-emoticon:customer:U{i}" for i in range(1, 5)}
+    request = PayoutRequest.objects.get(recipient_id="U1")
+    assert (request.instrument, request.count, request.source_kind, request.program) == (
+        "emoticon",
+        3,
+        "program_grant",
+        "outage-1015",
+    )
+    grant.refresh_from_db()
+    assert (grant.status, grant.recipients_count) == ("loaded", 4)
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "message"),
+    [
+        ("U1\n" + "X" * 65 + "\n", "2행: 계정 ID가 64자"),
+        ("U1\nU 2\n", "2행: 계정 ID에 공백"),
+    ],
+)
+def test_bad_csv_line_stops_the_load_with_its_line_number(csv_text, message):
+    grant = BlanketGrantFactory()
+    with pytest.raises(BlanketGrantError, match=message):
+        blanket_grant_load(grant=grant, recipients=recipients_from_csv(io.StringIO(csv_text)))
+
+
+def test_grant_definition_follows_the_instrument_rules(published_policy):
+    coupon = blanket_grant_create(
+        code="makers-coupon",
+        name="메이커스 쿠폰",
+        instrument="coupon",
+        amount=3000,
+        recipient_kind="customer",
+    )
+    assert (coupon.validity_days, coupon.policy_version) == (60, published_policy.number)
+    blanket_grant_load(grant=coupon, recipients=["U1"])
+    request = PayoutRequest.objects.get()
+    assert (request.amount, request.validity_days) == (3000, 60)
+    with pytest.raises(BlanketGrantError, match="수량"):
+        blanket_grant_create(
+            code="bad", name="x", instrument="emoticon", amount=3000, recipient_kind="customer"
+        )
+    with pytest.raises(BlanketGrantError, match="다른 내용"):
+        blanket_grant_create(
+            code="makers-coupon",
+            name="x",
+            instrument="coupon",
+            amount=2000,
+            recipient_kind="customer",
+        )
+
+
+def test_points_grant_carries_the_memo():
+    grant = blanket_grant_create(
+        code="driver-thanks",
+        name="기사 감사 포인트",
+        instrument="points",
+        amount=50_000,
+        recipient_kind="driver",
+    )
+    blanket_grant_load(grant=grant, recipients=["D1"])
+    assert PayoutRequest.objects.get().memo == "기사님 힘내세요"
+
+
+def test_queryset_of_ids_is_a_recipient_source():
+    users = [get_user_model().objects.create(username=f"u{i}") for i in range(5)]
+    grant = BlanketGrantFactory()
+    added = blanket_grant_load_queryset(grant=grant, queryset=get_user_model().objects.all())
+    assert added == 5
+    assert set(PayoutRequest.objects.values_list("recipient_id", flat=True)) == {
+        str(u.pk) for u in users
+    }
+    assert blanket_grant_load_queryset(grant=grant, queryset=get_user_model().objects.all()) == 0
+    by_name = BlanketGrantFactory()
+    blanket_grant_load_queryset(
+        grant=by_name, queryset=get_user_model().objects.filter(username="u1"), field="username"
+    )
+    assert by_name.requests.get().recipient_id == "u1"
+
+
+def test_run_loads_the_csv_file_and_issues_every_recipient_once(
+    django_capture_on_commit_callbacks,
+):
+    grant = BlanketGrantFactory()
+    grant.recipients_csv.save("r.csv", ContentFile(b"recipient_id\nA\nB\nC\n"))
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = blanket_grant_run(grant_id=grant.pk)
+    batch.refresh_from_db()
+    grant.refresh_from_db()
+    assert (batch.kind, batch.status, batch.done) == ("blanket", "finished", 3)
+    assert grant.status == BlanketGrant.Status.DONE
+    assert LedgerEntry.objects.filter(grant=grant).count() == 3
+    # A rerun loads nothing new and issues nothing twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        rerun = blanket_grant_run(grant_id=grant.pk)
+    rerun.refresh_from_db()
+    assert (rerun.total, rerun.done, rerun.status) == (0, 0, "finished")
+    assert LedgerEntry.objects.filter(grant=grant).count() == 3
+    assert PayoutBatch.objects.filter(grant=grant).count() == 2
+
+
+def test_grant_batch_issues_only_its_own_requests(django_capture_on_commit_callbacks):
+    from tests.payouts.factories import PayoutRequestFactory
+
+    other = PayoutRequestFactory()
+    grant = BlanketGrantFactory(synthetic_count=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        blanket_grant_run(grant_id=grant.pk)
+    other.refresh_from_db()
+    assert other.status == PayoutRequest.Status.PENDING
+    assert LedgerEntry.objects.count() == 10
+
+
+def test_run_without_recipients_is_refused_clearly():
+    grant = BlanketGrantFactory()
+    with pytest.raises(BlanketGrantError, match="대상이 없습니다"):
+        blanket_grant_run(grant_id=grant.pk)
+
+
+@pytest.mark.postgres
+def test_streaming_load_keeps_memory_flat_on_postgres():
+    # 100,000 recipients as 100,000 model instances would take well over 50 MB; the COPY path
+    # holds one slice of ids at a time.
+    grant = BlanketGrantFactory()
+    tracemalloc.start()
+    added = blanket_grant_load(
+        grant=grant, recipients=synthetic_recipients(100_000), slice_size=20_000
+    )
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert added == 100_000
+    assert peak < 10 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+    assert PayoutRequest.objects.filter(grant=grant).count() == 100_000

@@ -1,0 +1,148 @@
+"""The HTTP issuer against a real HTTP server on 127.0.0.1 that fails, times out and answers
+the same idempotency key twice."""
+
+import socket
+
+import pytest
+
+from payouts.issuers import HttpIssuer, LedgerIssuer, get_issuer
+from payouts.models import LedgerEntry, PayoutRequest
+from payouts.services.requests import (
+    deliver_and_record,
+    payout_request_issue,
+    payout_request_retry,
+)
+from tests.payouts.billing_server import BillingServer
+from tests.payouts.factories import PayoutRequestFactory, PointsRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = PayoutRequest.Status
+
+
+@pytest.fixture
+def billing():
+    with BillingServer() as server:
+        yield server
+
+
+def _issuer(url, **overrides):
+    options = {"connect_timeout": 0.5, "read_timeout": 0.5, "max_attempts": 4, "backoff": 0.01}
+    options.update(overrides)
+    return HttpIssuer(url=url, **options)
+
+
+def test_500s_are_retried_with_backoff_then_the_grant_is_recorded_once(billing):
+    billing.state.fail_next = 2
+    sleeps = []
+    issuer = _issuer(billing.url, backoff=0.5, sleep=sleeps.append)
+    request = PointsRequestFactory()
+    issued = payout_request_issue(request_id=request.pk, issuer=issuer)
+    assert issued.status == Status.ISSUED
+    assert issued.attempts == 3
+    assert sleeps == [0.5, 1.0]  # exponential backoff between the tries
+    assert billing.state.posts[request.idempotency_key] == 3
+    assert len(billing.state.grants) == 1
+    body = billing.state.grants[request.idempotency_key]["body"]
+    assert (body["amount"], body["memo"]) == (10000, "기사님 힘내세요")
+    entry = LedgerEntry.objects.get(request=request)
+    assert (entry.issuer, entry.external_ref) == ("http", "B-1")
+
+
+def test_endpoint_down_for_good_marks_the_request_failed_and_a_retry_issues_it_once(billing):
+    billing.state.fail_next = 100
+    request = PayoutRequestFactory()
+    failed = payout_request_issue(request_id=request.pk, issuer=_issuer(billing.url))
+    assert failed.status == Status.FAILED
+    assert failed.attempts == 4
+    assert "HTTP 500" in failed.last_error
+    assert not LedgerEntry.objects.exists()
+
+    billing.state.fail_next = 0
+    payout_request_retry(request_id=request.pk, reason="billing 복구")
+    # (eager Celery ran the default ledger issuer on retry; issue through HTTP explicitly)
+    request.refresh_from_db()
+    if request.status == Status.PENDING:
+        payout_request_issue(request_id=request.pk, issuer=_issuer(billing.url))
+    request.refresh_from_db()
+    assert request.status == Status.ISSUED
+    assert LedgerEntry.objects.filter(request=request).count() == 1
+
+
+def test_timeout_is_retried_and_the_second_answer_for_the_same_key_grants_nothing_new(billing):
+    # The first post is granted but answered after the client's 0.3 s timeout: the answer is
+    # lost. The retry carries the same Idempotency-Key and gets the stored answer.
+    billing.state.slow_first = 1.0
+    request = PayoutRequestFactory()
+    issued = payout_request_issue(
+        request_id=request.pk, issuer=_issuer(billing.url, read_timeout=0.3)
+    )
+    assert issued.status == Status.ISSUED
+    assert issued.attempts == 2
+    assert billing.state.posts[request.idempotency_key] == 2
+    assert len(billing.state.grants) == 1
+    assert LedgerEntry.objects.get(request=request).external_ref == "B-1"
+
+
+def test_every_try_timing_out_fails_the_request(billing):
+    billing.state.slow_first = 1.0
+    request = PayoutRequestFactory()
+    issuer = _issuer(billing.url, read_timeout=0.2, max_attempts=1)
+    failed = payout_request_issue(request_id=request.pk, issuer=issuer)
+    assert failed.status == Status.FAILED
+    assert "시간 초과" in failed.last_error
+
+
+def test_two_deliveries_of_the_same_request_are_answered_twice_and_recorded_once(billing):
+    # Two workers holding the same pending request (a redelivered task): both post, billing
+    # answers both with the same grant, our compare-and-set records one.
+    request = PayoutRequestFactory()
+    stale_copy = PayoutRequest.objects.get(pk=request.pk)
+    issuer = _issuer(billing.url)
+    assert deliver_and_record(request, issuer=issuer, events=True) is True
+    assert deliver_and_record(stale_copy, issuer=issuer, events=True) is False
+    assert billing.state.posts[request.idempotency_key] == 2
+    assert len(billing.state.grants) == 1
+    assert LedgerEntry.objects.filter(request=request).count() == 1
+
+
+def test_issue_task_run_twice_posts_once(billing):
+    request = PayoutRequestFactory()
+    issuer = _issuer(billing.url)
+    payout_request_issue(request_id=request.pk, issuer=issuer)
+    payout_request_issue(request_id=request.pk, issuer=issuer)
+    assert billing.state.posts[request.idempotency_key] == 1
+
+
+def test_a_refusal_4xx_is_final_and_not_retried(billing):
+    billing.state.status = 422
+    request = PayoutRequestFactory()
+    failed = payout_request_issue(request_id=request.pk, issuer=_issuer(billing.url))
+    assert failed.status == Status.FAILED
+    assert failed.attempts == 1
+    assert "HTTP 422" in failed.last_error
+    assert billing.state.posts[request.idempotency_key] == 1
+
+
+def test_connection_refused_is_retried_then_fails():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again at once: nothing listens there
+    request = PayoutRequestFactory()
+    failed = payout_request_issue(
+        request_id=request.pk, issuer=_issuer(f"http://127.0.0.1:{port}/grants", max_attempts=2)
+    )
+    assert failed.status == Status.FAILED
+    assert failed.attempts == 2
+    assert "연결 오류" in failed.last_error
+
+
+def test_issuer_comes_from_settings(settings, billing):
+    assert isinstance(get_issuer(), LedgerIssuer)
+    settings.PAYOUTS_ISSUER = "http"
+    settings.PAYOUTS_BILLING_URL = billing.url
+    issuer = get_issuer()
+    assert isinstance(issuer, HttpIssuer) and issuer.url == billing.url
+    settings.PAYOUTS_BILLING_URL = ""
+    with pytest.raises(ValueError, match="PAYOUTS_BILLING_URL"):
+        get_issuer()
