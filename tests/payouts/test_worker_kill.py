@@ -1,0 +1,185 @@
+"""Exactly once under a crash: a real Celery worker on the real Redis broker and PostgreSQL is
+SIGKILLed in the middle of a nightly batch of 50,000 requests; a new worker reruns the batch;
+every request is issued exactly once.
+
+The worker runs against this test's database (committed rows: a transactional test) and a
+Redis database of its own (15, flushed before and after), so it neither sees nor leaves
+messages of anything else.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+from celery import Celery
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count
+from kombu import Connection
+
+from payouts.models import LedgerEntry, PayoutBatch, PayoutRequest
+from payouts.selectors import reconciliation_report
+from payouts.services.grants import blanket_grant_load, synthetic_recipients
+from tests.payouts.factories import BlanketGrantFactory
+
+REQUESTS = 50_000
+CHUNK = 250  # 200 chunks: the batch lasts long enough to be killed in the middle
+REDIS_DB = 15
+RUN_DATE = "2031-01-15"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _broker_url() -> str:
+    parts = urlsplit(settings.CELERY_BROKER_URL)
+    return urlunsplit(parts._replace(path=f"/{REDIS_DB}"))
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"])
+    host = db["HOST"] or "127.0.0.1"
+    port = db["PORT"] or 5432
+    return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+
+
+def _flush_broker() -> None:
+    import redis
+
+    redis.Redis.from_url(_broker_url()).flushdb()
+
+
+def _send(name: str, **options: object) -> None:
+    # An explicit connection: Celery prefers the CELERY_BROKER_URL environment variable (the
+    # suite's shared broker) over any configured broker URL.
+    producer = Celery("worker-kill-test")
+    with Connection(_broker_url()) as conn:
+        producer.send_task(name, connection=conn, serializer="json", **options)
+
+
+def _start_worker(name: str, log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": _broker_url(),
+        "PAYOUTS_CHUNK_SIZE": str(CHUNK),
+        "PAYOUTS_ISSUER": "ledger",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--loglevel=INFO",
+        "--concurrency=2",
+        "--pool=prefork",
+        "--without-gossip",
+        "--without-mingle",
+        f"--hostname={name}@%h",
+    ]
+    # Its own process group, so SIGKILL reaches the pool children too, as when a machine dies.
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _kill(worker: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+    if worker.poll() is None:
+        try:
+            os.killpg(worker.pid, sig)
+        except ProcessLookupError:
+            pass
+    worker.wait(timeout=30)
+
+
+def _wait_for(predicate, *, timeout: float, what: str, log: Path, interval: float = 0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+    pytest.fail(f"timed out waiting for {what}; worker log tail:\n{tail}")
+
+
+def _batch() -> PayoutBatch | None:
+    return PayoutBatch.objects.filter(kind="nightly", run_date=RUN_DATE).first()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_worker_killed_mid_batch_then_rerun_issues_every_request_exactly_once(tmp_path):
+    grant = BlanketGrantFactory(code="worker-kill")
+    assert blanket_grant_load(grant=grant, recipients=synthetic_recipients(REQUESTS)) == REQUESTS
+    log = tmp_path / "worker.log"
+    _flush_broker()
+    workers: list[subprocess.Popen] = []
+    try:
+        workers.append(_start_worker("killed", log))
+        _send("payouts.run_nightly_batch", kwargs={"run_date": RUN_DATE})
+
+        def some_chunks_done() -> bool:
+            batch = _batch()
+            return batch is not None and batch.chunks_finished >= 10
+
+        _wait_for(some_chunks_done, timeout=60, what="the first chunks", log=log)
+        _kill(workers[0])
+        connection.close()  # a fresh connection sees every commit the worker made
+        at_kill = _batch()
+        issued_at_kill = PayoutRequest.objects.filter(status="issued").count()
+        # Killed in the middle: some chunks done, others not even started.
+        assert 0 < at_kill.chunks_finished < at_kill.chunks_total == REQUESTS // CHUNK
+        assert 0 < issued_at_kill < REQUESTS
+        assert LedgerEntry.objects.count() == issued_at_kill
+
+        workers.append(_start_worker("rerun", log))
+        # A second beat firing for the same night: one batch, nothing planned again.
+        _send("payouts.run_nightly_batch", kwargs={"run_date": RUN_DATE})
+        # The killed worker's unacknowledged chunks wait for the visibility timeout; the
+        # resume re-enqueues every unfinished chunk now (chunks that run twice run once).
+        _send("payouts.resume_batch", args=[at_kill.pk])
+
+        def finished() -> bool:
+            batch = _batch()
+            return batch is not None and batch.status == PayoutBatch.Status.FINISHED
+
+        _wait_for(finished, timeout=90, what="the batch to finish", log=log, interval=0.2)
+    finally:
+        for worker in workers:
+            _kill(worker, signal.SIGKILL)
+        _flush_broker()
+        connection.close()
+
+    batch = _batch()
+    assert PayoutBatch.objects.count() == 1
+    assert (batch.done, batch.processed, batch.chunks_finished) == (
+        REQUESTS,
+        REQUESTS,
+        batch.chunks_total,
+    )
+    assert PayoutRequest.objects.filter(status="issued").count() == REQUESTS
+    assert not PayoutRequest.objects.exclude(status="issued").exists()
+    assert LedgerEntry.objects.count() == REQUESTS
+    assert not (
+        LedgerEntry.objects.values("request_id").annotate(n=Count("id")).filter(n__gt=1).exists()
+    )
+    assert reconciliation_report().ok
