@@ -80,6 +80,12 @@ class PolicyVersion(models.Model):
                 condition=Q(status="draft") | Q(published_at__isnull=False),
                 name="policyversion_published_has_time",
             ),
+            # New decisions use exactly one version.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="published"),
+                name="policyversion_one_published",
+            ),
         ]
 
     def __str__(self) -> str:

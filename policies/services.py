@@ -58,10 +58,8 @@ def load_book(
 ) -> Any:
     """Write a whole book as one version. `models` maps names to model classes, so the data
     migration can pass its historical models."""
-    now = timezone.now()
-    v = models["PolicyVersion"].objects.create(
-        status=status, published_at=now if status != Status.DRAFT else None, **version
-    )
+    # Written as a draft (its parts may only be written while it is one), then given `status`.
+    v = models["PolicyVersion"].objects.create(status=Status.DRAFT, **version)
     for band in bands:
         models["FareBand"].objects.create(version=v, **band)
     for order, spec in enumerate(rules, start=1):
@@ -100,6 +98,11 @@ def load_book(
                     charge_percent=outcome.get("charge_percent"),
                     note=outcome.get("note", ""),
                 )
+    if status != Status.DRAFT:
+        models["PolicyVersion"].objects.filter(pk=v.pk).update(
+            status=status, published_at=timezone.now()
+        )
+        v.refresh_from_db()
     return v
 
 
@@ -197,7 +200,11 @@ def check_book(version: PolicyVersion) -> list[str]:
 def policy_version_publish(*, version_id: int, actor: AbstractBaseUser | None) -> PolicyVersion:
     """Publish a draft; the version it replaces is retired. Publishing twice is harmless."""
     with transaction.atomic():
-        version = PolicyVersion.objects.select_for_update().get(pk=version_id)
+        # Publishing is serialised on every version row, in pk order: a second publish waits
+        # here, and its statements below then see the first one's result (read committed), so
+        # it retires that version instead of leaving two published.
+        list(PolicyVersion.objects.select_for_update().order_by("pk").values_list("pk"))
+        version = PolicyVersion.objects.get(pk=version_id)
         if version.status == Status.PUBLISHED:
             return version
         if version.status != Status.DRAFT:

@@ -54,15 +54,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(f"needs {marker}: {problem}")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # A transactional test ends with a flush of every table, which would also remove the rows
-    # that data migrations put there (the published policy book). Serialized rollback reloads
-    # them, so tests after it still see a fresh database's contents.
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker is None or not marker.kwargs.get("transaction"):
-            continue
-        if "serialized_rollback" in marker.kwargs:
-            continue
-        kwargs = {**marker.kwargs, "serialized_rollback": True}
-        item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+@pytest.fixture(autouse=True)
+def _policy_book_after_flush(request: pytest.FixtureRequest):
+    """A transactional test ends with a flush of every table. Content types, permissions and
+    roles come back through post_migrate, but the rows a data migration wrote (the published
+    policy book) do not; put them back so every test starts from a fresh database's contents.
+    (Serialized rollback would do it, but its copy lives on one connection object, which tests
+    that run an event loop, such as the browser tests, do not see.)"""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("_django_db_helper")
+        from policies.models import PolicyVersion
+        from policies.services import load_seed_book
+
+        if not PolicyVersion.objects.exists():
+            load_seed_book()
+    yield

@@ -4,7 +4,7 @@ from django.core.management import call_command
 
 from tests.e2e.conftest import login
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

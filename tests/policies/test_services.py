@@ -126,3 +126,59 @@ def test_a_retired_version_cannot_be_published_again(manager):
     policy_version_publish(version_id=draft.pk, actor=manager)
     with pytest.raises(ValidationError):
         policy_version_publish(version_id=v1().pk, actor=manager)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_publishing_at_once_leave_one_published_version(manager):
+    import threading
+
+    from django.db import connection
+
+    drafts = [policy_version_create_draft(source=v1(), actor=manager) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def publish(version_id: int) -> None:
+        try:
+            barrier.wait()
+            policy_version_publish(version_id=version_id, actor=manager)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish, args=(d.pk,)) for d in drafts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    published = list(PolicyVersion.objects.filter(status="published").values_list("number"))
+    assert len(published) == 1
+    assert PolicyVersion.objects.filter(status="retired").count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_drafts_made_at_once_get_distinct_numbers(manager):
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    numbers: list[int] = []
+
+    def draft() -> None:
+        try:
+            barrier.wait()
+            numbers.append(policy_version_create_draft(source=v1(), actor=manager).number)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=draft) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(numbers) == [2, 3]
