@@ -70,6 +70,11 @@ def known(name: str) -> bool:
     return name in FACTS or name in DERIVED
 
 
+# No fare, loss or count in this business comes near 1조; the cap keeps every amount derived
+# from a fact well inside a 64-bit column.
+FACT_MAX = 10**12
+
+
 class FactsInvalid(ValueError):
     """Per-fact messages, shaped like a serializer's errors."""
 
@@ -98,6 +103,8 @@ def clean_facts(raw: Any) -> dict[str, int | bool]:
             errors[name] = [f"정수({fact.unit})여야 합니다."]
         elif value < 0:
             errors[name] = ["0 이상이어야 합니다."]
+        elif value > FACT_MAX:
+            errors[name] = [f"{FACT_MAX:,} 이하여야 합니다."]
         else:
             clean[name] = value
     if errors:

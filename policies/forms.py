@@ -2,7 +2,7 @@ from django import forms
 from django.urls import reverse
 
 from policies.evaluator import rule_facts
-from policies.facts import FACTS
+from policies.facts import FACT_MAX, FACTS
 from policies.models import Rule, Target
 
 BOOL_CHOICES = [("", "선택"), ("true", "예"), ("false", "아니오")]
@@ -45,7 +45,7 @@ class QuoteForm(forms.Form):
                 )
             else:
                 self.fields[name] = forms.IntegerField(
-                    label=label, min_value=0, required=False, max_value=10**12
+                    label=label, min_value=0, required=False, max_value=FACT_MAX
                 )
         if self.rule:
             targets = []
