@@ -83,6 +83,22 @@ def discuss(instrument: str = "", note: str = "논의 필요") -> dict[str, Any]
     return {"kind": "needs_discussion", "instrument": instrument, "note": note}
 
 
+def premium_tiers() -> dict[int, dict]:
+    # Both premium rows (≤ 50,000 and above) differ only in their notes.
+    coupon_10 = {
+        "kind": "percent_of_fare",
+        "instrument": "coupon",
+        "percent": 10,
+        "basis": "premium_fare",
+        "note": "엔젤에 기사 패널티 요청, 쿠폰(운임료 10%)",
+    }
+    return {
+        1: care(),
+        2: coupon_10,
+        3: action("recharge", basis="economy_fare", note="착한요금으로 조정"),
+    }
+
+
 def row(
     target: str,
     fault: str,
@@ -484,17 +500,7 @@ RULES: list[dict[str, Any]] = [
             row(
                 "customer",
                 "driver",
-                {
-                    1: care(),
-                    2: {
-                        "kind": "percent_of_fare",
-                        "instrument": "coupon",
-                        "percent": 10,
-                        "basis": "premium_fare",
-                        "note": "엔젤에 기사 패널티 요청, 쿠폰(운임료 10%)",
-                    },
-                    3: action("recharge", basis="economy_fare", note="착한요금으로 조정"),
-                },
+                premium_tiers(),
                 detail="프리미엄 호출금액 5만원 이하",
                 conditions=[c("premium_fare", "lte", 50_000)],
                 penalties=["premium_driver_penalty_request"],
@@ -503,17 +509,7 @@ RULES: list[dict[str, Any]] = [
             row(
                 "customer",
                 "driver",
-                {
-                    1: care(),
-                    2: {
-                        "kind": "percent_of_fare",
-                        "instrument": "coupon",
-                        "percent": 10,
-                        "basis": "premium_fare",
-                        "note": "엔젤에 기사 패널티 요청, 쿠폰(운임료 10%)",
-                    },
-                    3: action("recharge", basis="economy_fare", note="착한요금으로 조정"),
-                },
+                premium_tiers(),
                 detail="프리미엄 호출금액 5만원 초과",
                 conditions=[c("premium_fare", "gt", 50_000)],
                 penalties=["premium_driver_penalty_request"],
