@@ -5,6 +5,7 @@ a change starts with the action "새 초안 만들기", which copies a version w
 """
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest
@@ -15,6 +16,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from policies import services
 from policies.evaluator import describe_conditions
 from policies.models import FareBand, PolicyVersion, Rule, RuleRow, TierOutcome
+
+
+def _user(request: HttpRequest) -> User:
+    # The admin site only lets active staff users in.
+    assert isinstance(request.user, User)
+    return request.user
 
 
 def _editable(obj) -> bool:  # type: ignore[no-untyped-def]
@@ -107,7 +114,7 @@ class PolicyVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
         if queryset.count() != 1:
             self.message_user(request, "버전을 하나만 선택하세요.", messages.ERROR)
             return
-        draft = services.policy_version_create_draft(source=queryset.get(), actor=request.user)
+        draft = services.policy_version_create_draft(source=queryset.get(), actor=_user(request))
         self.message_user(request, f"초안 v{draft.number}을(를) 만들었습니다.", messages.SUCCESS)
 
     def has_draft_permission(self, request: HttpRequest) -> bool:
@@ -117,7 +124,7 @@ class PolicyVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
     def publish(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
         for version in queryset.order_by("number"):
             try:
-                services.policy_version_publish(version_id=version.pk, actor=request.user)
+                services.policy_version_publish(version_id=version.pk, actor=_user(request))
             except ValidationError as exc:
                 self.message_user(
                     request,

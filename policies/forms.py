@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.urls import reverse
 
@@ -16,15 +18,15 @@ class QuoteForm(forms.Form):
 
     def __init__(self, *args, rules: list[Rule], **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.rules = {r.code: r for r in rules}
         groups: dict[str, list[tuple[str, str]]] = {}
         for rule in rules:
             groups.setdefault(rule.get_category_display(), []).append(
                 (rule.code, f"{rule.name} ({rule.code})")
             )
-        self.fields["rule"].choices = [("", "유형 선택"), *groups.items()]
+        rule_field = cast(forms.ChoiceField, self.fields["rule"])
+        rule_field.choices = [("", "유형 선택"), *groups.items()]
         # Changing the type redraws the form with that type's fact fields.
-        self.fields["rule"].widget.attrs.update(
+        rule_field.widget.attrs.update(
             {
                 "hx-get": reverse("policy-quote"),
                 "hx-trigger": "change",
@@ -34,8 +36,9 @@ class QuoteForm(forms.Form):
             }
         )
         code = self.data.get("rule") or self.initial.get("rule")
-        self.rule = self.rules.get(code) if code else None
-        self.fact_names = rule_facts(self.rule) if self.rule else []
+        by_code = {r.code: r for r in rules}
+        self.chosen_rule: Rule | None = by_code.get(code) if code else None
+        self.fact_names = rule_facts(self.chosen_rule) if self.chosen_rule else []
         for name in self.fact_names:
             fact = FACTS[name]
             label = f"{fact.label} ({fact.unit})" if fact.unit else fact.label
@@ -47,20 +50,21 @@ class QuoteForm(forms.Form):
                 self.fields[name] = forms.IntegerField(
                     label=label, min_value=0, required=False, max_value=FACT_MAX
                 )
-        if self.rule:
-            targets = []
-            for row in self.rule.rows.all():
+        if self.chosen_rule:
+            targets: list[str] = []
+            for row in self.chosen_rule.rows.all():
                 if row.target not in targets:
                     targets.append(row.target)
-            self.fields["target"].choices = [(t, Target(t).label) for t in targets]
+            target_field = cast(forms.ChoiceField, self.fields["target"])
+            target_field.choices = [(t, Target(t).label) for t in targets]
 
     def facts(self) -> dict[str, int | bool]:
         out: dict[str, int | bool] = {}
         for name in self.fact_names:
             value = self.cleaned_data.get(name)
-            if value in (None, ""):
+            if value is None or value == "":
                 continue
-            out[name] = value == "true" if FACTS[name].type is bool else value
+            out[name] = value == "true" if FACTS[name].type is bool else int(value)
         return out
 
     @property

@@ -7,7 +7,7 @@ book lives in the database and managers change it through new versions. Codes fo
 
 from typing import Any
 
-VERSION = {
+VERSION: dict[str, Any] = {
     "number": 1,
     "title": "카카오 T 대리 보상정책 (seed 002)",
     "note": "관리자 전용 대리 보상정책 문서를 옮긴 최초 버전.",
@@ -19,7 +19,7 @@ VERSION = {
 }
 
 # 요금 하향 구간: difference (call amount − actual fare) up to the bound, inclusive.
-FARE_BANDS = [
+FARE_BANDS: list[dict[str, Any]] = [
     {"upper_bound": 50_000, "percent": 50},
     {"upper_bound": 100_000, "percent": 30},
     {"upper_bound": 200_000, "percent": 20},

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -125,7 +125,7 @@ def load_seed_book(models: dict[str, Any] | None = None) -> Any:
 
 
 def policy_version_create_draft(
-    *, source: PolicyVersion, actor: AbstractBaseUser | None, title: str = "", note: str = ""
+    *, source: PolicyVersion, actor: User | None, title: str = "", note: str = ""
 ) -> PolicyVersion:
     """A new draft that copies `source` whole (parameters, bands, rules, rows, outcomes)."""
     with transaction.atomic():
@@ -197,7 +197,7 @@ def check_book(version: PolicyVersion) -> list[str]:
     return problems
 
 
-def policy_version_publish(*, version_id: int, actor: AbstractBaseUser | None) -> PolicyVersion:
+def policy_version_publish(*, version_id: int, actor: User | None) -> PolicyVersion:
     """Publish a draft; the version it replaces is retired. Publishing twice is harmless."""
     with transaction.atomic():
         # Publishing is serialised on every version row, in pk order: a second publish waits

@@ -1,11 +1,15 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django_htmx.middleware import HtmxDetails
 
 from policies import selectors
 from policies.evaluator import describe_conditions
-from policies.facts import FACTS
 from policies.models import PolicyVersion
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
 
 
 @login_required
@@ -18,12 +22,19 @@ def matrix(request: HttpRequest, number: int | None = None) -> HttpResponse:
         version = selectors.version_by_number(number)
     except (selectors.UnknownVersion, selectors.NoPublishedPolicy) as exc:
         raise Http404(str(exc)) from exc
-    rules = list(selectors.rules_of(version))
-    for rule in rules:
+    rules = []
+    for rule in selectors.rules_of(version):
+        rows = []
         for row in rule.rows.all():
-            row.conditions_text = describe_conditions(row.conditions)
-            row.tier_list = {o.tier: o for o in row.outcomes.all()}
-            row.tiers = [row.tier_list.get(t) for t in (1, 2, 3)]
+            by_tier = {o.tier: o for o in row.outcomes.all()}
+            rows.append(
+                {
+                    "row": row,
+                    "conditions": describe_conditions(row.conditions),
+                    "tiers": [by_tier.get(t) for t in (1, 2, 3)],
+                }
+            )
+        rules.append({"rule": rule, "rows": rows})
     return render(
         request,
         "policies/matrix.html",
@@ -32,14 +43,13 @@ def matrix(request: HttpRequest, number: int | None = None) -> HttpResponse:
             "rules": rules,
             "bands": version.fare_bands.all(),
             "versions": PolicyVersion.objects.order_by("-number"),
-            "facts": FACTS.values(),
         },
     )
 
 
 @login_required
 @permission_required("policies.quote_policy", raise_exception=True)
-def quote_page(request: HttpRequest) -> HttpResponse:
+def quote_page(request: HtmxHttpRequest) -> HttpResponse:
     """상담사's quote: pick a type, enter the case's facts, see every tier's offer.
 
     With htmx, changing the type swaps in its fact fields and submitting swaps in the offer;

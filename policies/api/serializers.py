@@ -60,7 +60,7 @@ class QuoteSerializer(serializers.Serializer):
 class FactSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=[("integer", "integer"), ("boolean", "boolean")])
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     unit = serializers.CharField()
 
     def to_representation(self, name):  # type: ignore[no-untyped-def]
@@ -91,7 +91,7 @@ class RuleListSerializer(serializers.Serializer):
     def get_facts(self, rule) -> list[dict]:  # type: ignore[no-untyped-def]
         from policies.evaluator import rule_facts
 
-        return FactSerializer(rule_facts(rule), many=True).data
+        return list(FactSerializer(rule_facts(rule), many=True).data)
 
 
 class PolicyVersionSerializer(serializers.ModelSerializer):
