@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
     from django.db import connection
 
+    # DEBUG would keep every query in memory (and the local settings turn it on).
+    settings.DEBUG = False
+
     if connection.vendor != "postgresql":
         print("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
         return 2

@@ -1,1 +1,19 @@
-urlpatterns: list = []
+from django.urls import path
+
+from payouts.api import views
+
+urlpatterns = [
+    path("payouts/batches/", views.BatchListView.as_view(), name="api-payout-batches"),
+    path("payouts/batches/<int:pk>/", views.BatchDetailView.as_view(), name="api-payout-batch"),
+    path(
+        "payouts/requests/<int:pk>/",
+        views.RequestDetailView.as_view(),
+        name="api-payout-request",
+    ),
+    path(
+        "payouts/requests/<int:pk>/retry/",
+        views.RequestRetryView.as_view(),
+        name="api-payout-request-retry",
+    ),
+    path("payouts/totals/", views.TotalsView.as_view(), name="api-payout-totals"),
+]

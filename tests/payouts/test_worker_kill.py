@@ -60,7 +60,7 @@ def _flush_broker() -> None:
 def _send(name: str, **options: object) -> None:
     # An explicit connection: Celery prefers the CELERY_BROKER_URL environment variable (the
     # suite's shared broker) over any configured broker URL.
-    producer = Celery("worker-kill-test")
+    producer = Celery("worker-kill-test", set_as_current=False)
     with Connection(_broker_url()) as conn:
         producer.send_task(name, connection=conn, serializer="json", **options)
 

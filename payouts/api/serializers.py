@@ -1,0 +1,77 @@
+from rest_framework import serializers
+
+from payouts.models import PayoutBatch, PayoutRequest
+
+
+class PayoutBatchSerializer(serializers.ModelSerializer):
+    progress_percent = serializers.IntegerField(read_only=True)
+    grant = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = PayoutBatch
+        fields = [
+            "id",
+            "kind",
+            "run_date",
+            "grant",
+            "status",
+            "total",
+            "done",
+            "failed",
+            "processed",
+            "progress_percent",
+            "chunks_total",
+            "chunks_finished",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class PayoutRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PayoutRequest
+        fields = [
+            "id",
+            "recipient_kind",
+            "recipient_id",
+            "instrument",
+            "amount",
+            "count",
+            "action",
+            "source_kind",
+            "source_ref",
+            "program",
+            "idempotency_key",
+            "status",
+            "attempts",
+            "last_error",
+            "policy_version",
+            "validity_days",
+            "valid_until",
+            "memo",
+            "created_at",
+            "issued_at",
+        ]
+        read_only_fields = fields
+
+
+class RetryInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class TotalsQuerySerializer(serializers.Serializer):
+    by = serializers.ChoiceField(choices=["source", "program"], default="source")
+    source_kind = serializers.CharField(required=False, max_length=32)
+    source_ref = serializers.CharField(required=False, max_length=100)
+    program = serializers.CharField(required=False, max_length=64)
+
+
+class TotalsRowSerializer(serializers.Serializer):
+    source_kind = serializers.CharField(required=False)
+    source_ref = serializers.CharField(required=False)
+    program = serializers.CharField(required=False)
+    instrument = serializers.CharField()
+    grants = serializers.IntegerField()
+    amount = serializers.IntegerField(allow_null=True, help_text="원")
+    count = serializers.IntegerField(allow_null=True)

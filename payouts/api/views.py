@@ -1,0 +1,97 @@
+"""Payouts API: batch progress, ledger totals, a request's state and its retry."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from payouts import selectors
+from payouts.api.serializers import (
+    PayoutBatchSerializer,
+    PayoutRequestSerializer,
+    RetryInputSerializer,
+    TotalsQuerySerializer,
+    TotalsRowSerializer,
+)
+from payouts.models import PayoutRequest
+from payouts.services.requests import TransitionRefused, payout_request_retry
+
+
+def _needs(perm: str, message: str) -> type[permissions.BasePermission]:
+    class HasPerm(permissions.BasePermission):
+        def has_permission(self, request, view):  # type: ignore[no-untyped-def]
+            return bool(request.user and request.user.has_perm(perm))
+
+    HasPerm.message = message
+    return HasPerm
+
+
+CanViewBatches = _needs("payouts.view_payoutbatch", "지급 배치 조회 권한이 필요합니다.")
+CanViewLedger = _needs("payouts.view_ledgerentry", "지급 원장 조회 권한이 필요합니다.")
+CanViewRequests = _needs("payouts.view_payoutrequest", "지급 요청 조회 권한이 필요합니다.")
+CanRetry = _needs("payouts.retry_payoutrequest", "지급 재시도 권한(관리자)이 필요합니다.")
+
+
+class BatchListView(generics.ListAPIView):
+    serializer_class = PayoutBatchSerializer
+    permission_classes = [permissions.IsAuthenticated, CanViewBatches]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.batch_list()
+
+
+class BatchDetailView(generics.RetrieveAPIView):
+    serializer_class = PayoutBatchSerializer
+    permission_classes = [permissions.IsAuthenticated, CanViewBatches]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.batch_list()
+
+
+class RequestDetailView(generics.RetrieveAPIView):
+    serializer_class = PayoutRequestSerializer
+    permission_classes = [permissions.IsAuthenticated, CanViewRequests]
+    queryset = PayoutRequest.objects.all()
+
+
+class RequestRetryView(APIView):
+    """Send a failed request back to pending; it is issued again after commit."""
+
+    permission_classes = [permissions.IsAuthenticated, CanRetry]
+
+    @extend_schema(request=RetryInputSerializer, responses={200: PayoutRequestSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = RetryInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        get_object_or_404(PayoutRequest, pk=pk)
+        try:
+            payout = payout_request_retry(
+                request_id=pk, actor=request.user, reason=data.validated_data["reason"]
+            )
+        except TransitionRefused as exc:
+            return Response({"status": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+        payout.refresh_from_db()
+        return Response(PayoutRequestSerializer(payout).data)
+
+
+class TotalsView(APIView):
+    """Issued totals from the ledger, per source or per program and instrument."""
+
+    permission_classes = [permissions.IsAuthenticated, CanViewLedger]
+
+    @extend_schema(
+        parameters=[TotalsQuerySerializer], responses={200: TotalsRowSerializer(many=True)}
+    )
+    def get(self, request: Request) -> Response:
+        query = TotalsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        if q["by"] == "program":
+            rows = selectors.ledger_totals_by_program(program=q.get("program"))
+        else:
+            rows = selectors.ledger_totals_by_source(
+                source_kind=q.get("source_kind"), source_ref=q.get("source_ref")
+            )
+        return Response(TotalsRowSerializer(list(rows), many=True).data)

@@ -1,0 +1,73 @@
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from payouts.services.batches import payout_batch_start_nightly, payout_chunk_run
+from payouts.services.requests import payout_request_issue
+from tests.payouts.factories import CouponRequestFactory, PayoutRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(django_user_model, role):
+    user = django_user_model.objects.create_user(role, password="pw")
+    user.groups.add(Group.objects.get(name=role))
+    client = APIClient()
+    client.force_authenticate(user)
+    return client, user
+
+
+class _Failing:
+    name = "http"
+    bulk = False
+
+    def deliver(self, request):
+        from payouts.issuers import DeliveryFailed
+
+        raise DeliveryFailed("HTTP 503", attempts=4, retryable=True)
+
+
+def test_batch_progress_and_totals(django_user_model):
+    CouponRequestFactory.create_batch(3, program="outage-1015")
+    batch, _ = payout_batch_start_nightly(chunk_size=2)
+    payout_chunk_run(chunk_id=batch.chunks.order_by("index").first().pk)
+    client, _ = _client(django_user_model, "manager")
+    data = client.get(f"/api/v1/payouts/batches/{batch.pk}/").json()
+    assert (data["total"], data["done"], data["progress_percent"]) == (3, 2, 66)
+    assert client.get("/api/v1/payouts/batches/").json()["count"] == 1
+    rows = client.get("/api/v1/payouts/totals/?by=program").json()
+    assert rows == [
+        {
+            "program": "outage-1015",
+            "instrument": "coupon",
+            "grants": 2,
+            "amount": 10000,
+            "count": None,
+        }
+    ]
+    assert client.get("/api/v1/payouts/totals/?by=shoe").status_code == 400
+
+
+def test_manager_retries_through_the_api_and_bad_cases_are_clear(django_user_model):
+    request = PayoutRequestFactory()
+    payout_request_issue(request_id=request.pk, issuer=_Failing())
+    client, manager = _client(django_user_model, "manager")
+    response = client.post(f"/api/v1/payouts/requests/{request.pk}/retry/", {"reason": "복구"})
+    assert response.status_code == 200
+    assert response.json()["status"] in ("pending", "issued")
+    assert request.events.get(to_status="pending").actor == manager
+    issued = PayoutRequestFactory()
+    payout_request_issue(request_id=issued.pk)
+    conflict = client.post(f"/api/v1/payouts/requests/{issued.pk}/retry/", {})
+    assert conflict.status_code == 409
+    assert "허용되지 않습니다" in conflict.json()["status"][0]
+    assert client.post("/api/v1/payouts/requests/999999/retry/", {}).status_code == 404
+
+
+def test_agent_cannot_retry_or_read_batches(django_user_model):
+    request = PayoutRequestFactory()
+    client, _ = _client(django_user_model, "agent")
+    assert client.post(f"/api/v1/payouts/requests/{request.pk}/retry/", {}).status_code == 403
+    assert client.get("/api/v1/payouts/batches/").status_code == 403
+    assert client.get(f"/api/v1/payouts/requests/{request.pk}/").status_code == 200
+    assert APIClient().get("/api/v1/payouts/batches/").status_code in (401, 403)
