@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -47,8 +48,27 @@ class DraftOnlyInline(DraftOnlyMixin):
         return super().has_add_permission(request, obj) and _editable(obj)  # type: ignore[misc]
 
 
+class FareBandFormSet(BaseInlineFormSet):
+    """The bands must cover every difference once: distinct bounds, one band without one.
+    Checked across the submitted forms, which the database constraints see only one by one."""
+
+    def clean(self) -> None:
+        super().clean()
+        bounds = [
+            form.cleaned_data.get("upper_bound")
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if bounds.count(None) != 1:
+            raise ValidationError("상한 없는 구간(그 이상)이 정확히 하나 있어야 합니다.")
+        given = [b for b in bounds if b is not None]
+        if len(given) != len(set(given)):
+            raise ValidationError("같은 차액 상한의 구간이 둘 이상 있습니다.")
+
+
 class FareBandInline(DraftOnlyInline, admin.TabularInline):
     model = FareBand
+    formset = FareBandFormSet
     extra = 0
     fields = ["upper_bound", "percent"]
 

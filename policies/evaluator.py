@@ -12,7 +12,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from policies import money
-from policies.facts import FactsInvalid, base_facts, clean_facts, derive
+from policies.facts import (
+    FactsInvalid,
+    base_facts,
+    clean_facts,
+    derive,
+    fact_label,
+    fact_unit,
+)
 from policies.models import (
     FareBand,
     Instrument,
@@ -27,6 +34,10 @@ from policies.models import (
 
 class NoMatchingRow(ValueError):
     """The facts match no detail row of the rule for that target."""
+
+
+class IncompleteBook(ValueError):
+    """The version cannot evaluate this case (a draft missing its fare bands, say)."""
 
 
 @dataclass
@@ -106,17 +117,22 @@ def match_row(rows: Iterable[RuleRow], facts: dict[str, Any]) -> RuleRow:
             return row
     if undecided:
         raise _required_error(undecided)
-    described = " / ".join(describe_conditions(r.conditions) or r.detail for r in rows)
+    described = " / ".join(describe_conditions(r.conditions, labels=True) or r.detail for r in rows)
     raise NoMatchingRow(f"사실이 이 유형의 어느 유형상세에도 해당하지 않습니다 ({described}).")
 
 
-def describe_conditions(conditions: list[dict[str, Any]]) -> str:
+def describe_conditions(conditions: list[dict[str, Any]], *, labels: bool = False) -> str:
+    """`late_minutes < 30`, or with labels `예약 출발시간 지각 < 30분` for people."""
     symbols = {"lt": "<", "lte": "≤", "gt": ">", "gte": "≥", "eq": "="}
     parts = []
     for c in conditions:
         value = c["value"]
-        shown = str(value).lower() if isinstance(value, bool) else f"{value:,}"
-        parts.append(f"{c['fact']} {symbols[c['op']]} {shown}")
+        if isinstance(value, bool):
+            shown = ("예" if value else "아니오") if labels else str(value).lower()
+        else:
+            shown = f"{value:,}{fact_unit(c['fact'])}" if labels else f"{value:,}"
+        name = fact_label(c["fact"]) if labels else c["fact"]
+        parts.append(f"{name} {symbols[c['op']]} {shown}")
     return ", ".join(parts)
 
 
@@ -126,7 +142,7 @@ def band_percent(bands: Iterable[FareBand], difference: int) -> int:
     for band in ordered:
         if band.upper_bound is None or difference <= band.upper_bound:
             return band.percent
-    raise ValueError("정책 버전의 요금 하향 구간이 모든 차액을 덮지 않습니다.")
+    raise IncompleteBook("정책 버전의 요금 하향 구간이 이 차액을 덮지 않습니다.")
 
 
 def fare_adjustment(
@@ -140,8 +156,17 @@ def fare_adjustment(
     return actual_fare + money.percent_of(difference, percent), percent
 
 
+def _basis(facts: dict[str, Any], basis: str) -> int:
+    value = facts[basis]
+    if value < 0:
+        # Only a derived fact can be negative (e.g. extra_fare when the fare went down); a
+        # row without the condition that excludes it must not turn into a negative grant.
+        raise NoMatchingRow(f"{fact_label(basis)}이(가) 음수라 이 유형으로 계산할 수 없습니다.")
+    return value
+
+
 def _share(facts: dict[str, Any], basis: str, percent: int | None) -> int:
-    return money.percent_of(facts[basis], 100 if percent is None else percent)
+    return money.percent_of(_basis(facts, basis), 100 if percent is None else percent)
 
 
 def evaluate_tier(
@@ -160,21 +185,24 @@ def evaluate_tier(
         amount_max = outcome.amount_max if kind == OutcomeKind.RANGE else None
     elif kind == OutcomeKind.PERCENT_OF_FARE:
         percent = outcome.percent
-        computed = _share(facts, outcome.basis, outcome.percent)
-        if instrument == Instrument.COUPON:
-            amount = money.round_coupon(computed, version.coupon_unit, version.coupon_minimum)
-        elif instrument == Instrument.POINTS:
+        if instrument == Instrument.POINTS:
             # 운행료로 기재된 경우: the driver receives the fare less the commission.
-            amount = money.less_commission(computed, version.driver_commission_percent)
+            amount = money.less_commission(
+                _basis(facts, outcome.basis),
+                version.driver_commission_percent,
+                percent=100 if percent is None else percent,
+            )
         else:
-            amount = computed
+            amount = _share(facts, outcome.basis, outcome.percent)
+            if instrument == Instrument.COUPON:
+                amount = money.round_coupon(amount, version.coupon_unit, version.coupon_minimum)
     elif kind == OutcomeKind.FARE_ADJUSTMENT:
         amount, percent = fare_adjustment(
             bands, call_amount=facts["call_amount"], actual_fare=facts["actual_fare"]
         )
         charge = amount
     elif kind == OutcomeKind.ACTUAL_LOSS:
-        amount = facts[outcome.basis or "loss_amount"]
+        amount = _basis(facts, outcome.basis or "loss_amount")
     elif kind == OutcomeKind.PAYMENT_ACTION and outcome.basis:
         percent = outcome.percent
         amount = _share(facts, outcome.basis, outcome.percent)

@@ -59,6 +59,18 @@ def derive(facts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def fact_label(name: str) -> str:
+    if name in FACTS:
+        return FACTS[name].label
+    return DERIVED[name][1] if name in DERIVED else name
+
+
+def fact_unit(name: str) -> str:
+    if name in FACTS:
+        return FACTS[name].unit
+    return "원" if name in DERIVED else ""
+
+
 def base_facts(name: str) -> tuple[str, ...]:
     """The caller-supplied facts behind a fact name (itself, or a derived fact's parts)."""
     if name in DERIVED:
@@ -162,6 +174,10 @@ def validate_outcome(outcome: TierOutcome) -> None:
         name = getattr(outcome, field)
         if name and (not known(name) or fact_type(name) is bool):
             errors[field] = f"금액 사실이 아닙니다: {name!r}"
+    for field in ("percent", "charge_percent"):
+        value = getattr(outcome, field)
+        if value is not None and not 1 <= value <= 100:
+            errors[field] = "비율은 1~100 사이여야 합니다."
     if kind == OutcomeKind.FIXED and outcome.amount is None:
         errors["amount"] = "정액에는 금액이 필요합니다."
     if kind == OutcomeKind.RANGE and (

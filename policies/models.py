@@ -72,19 +72,29 @@ class PolicyVersion(models.Model):
             models.CheckConstraint(
                 condition=Q(driver_commission_percent__lte=100),
                 name="policyversion_commission_at_most_100",
+                violation_error_message="기사 수수료율은 100% 이하여야 합니다.",
             ),
             models.CheckConstraint(
-                condition=Q(coupon_unit__gt=0), name="policyversion_coupon_unit_positive"
+                condition=Q(coupon_unit__gt=0),
+                name="policyversion_coupon_unit_positive",
+                violation_error_message="쿠폰 단위는 0보다 커야 합니다.",
             ),
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False),
                 name="policyversion_published_has_time",
+                violation_error_message="게시된 버전에는 게시 시각이 있어야 합니다.",
+            ),
+            models.CheckConstraint(
+                condition=Q(coupon_validity_days__gte=1),
+                name="policyversion_validity_at_least_a_day",
+                violation_error_message="쿠폰 유효기간은 1일 이상이어야 합니다.",
             ),
             # New decisions use exactly one version.
             models.UniqueConstraint(
                 fields=["status"],
                 condition=Q(status="published"),
                 name="policyversion_one_published",
+                violation_error_message="게시된 버전은 하나뿐이어야 합니다.",
             ),
         ]
 
@@ -154,7 +164,6 @@ class Penalty(models.TextChoices):
         "driver_permanent_suspension_on_3rd",
         "기사 3회 누적 시 계정 영구 정지",
     )
-    DRIVER_TEMPORARY_SUSPENSION = "driver_temporary_suspension", "기사 일시정지"
     DRIVER_PARKING_REFUSAL = "driver_parking_refusal_penalty", "주차 거부 기사 패널티"
     PREMIUM_DRIVER_PENALTY_REQUEST = "premium_driver_penalty_request", "프리미엄 기사 패널티 요청"
     DRIVER_PENALTY = "driver_penalty", "기사 페널티"
@@ -226,14 +235,21 @@ class FareBand(PolicyBookPart):
         ordering = ["version", models.F("upper_bound").asc(nulls_last=True)]
         constraints = [
             models.UniqueConstraint(
-                fields=["version", "upper_bound"], name="fareband_unique_bound"
+                fields=["version", "upper_bound"],
+                name="fareband_unique_bound",
+                violation_error_message="같은 차액 상한의 구간이 이미 있습니다.",
             ),
             models.UniqueConstraint(
                 fields=["version"],
                 condition=Q(upper_bound__isnull=True),
                 name="fareband_one_open_band",
+                violation_error_message="상한 없는 구간은 하나뿐이어야 합니다.",
             ),
-            models.CheckConstraint(condition=Q(percent__lte=100), name="fareband_percent_max"),
+            models.CheckConstraint(
+                condition=Q(percent__lte=100),
+                name="fareband_percent_max",
+                violation_error_message="차액 반영률은 100% 이하여야 합니다.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -265,7 +281,11 @@ class Rule(PolicyBookPart):
         verbose_name_plural = "보상 유형"
         ordering = ["version", "order", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "code"], name="rule_unique_code"),
+            models.UniqueConstraint(
+                fields=["version", "code"],
+                name="rule_unique_code",
+                violation_error_message="이 버전에 같은 코드의 유형이 이미 있습니다.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -374,9 +394,15 @@ class TierOutcome(PolicyBookPart):
         verbose_name_plural = "차수별 결과"
         ordering = ["row", "tier"]
         constraints = [
-            models.UniqueConstraint(fields=["row", "tier"], name="tieroutcome_unique_tier"),
+            models.UniqueConstraint(
+                fields=["row", "tier"],
+                name="tieroutcome_unique_tier",
+                violation_error_message="이 유형상세에 같은 차수의 결과가 이미 있습니다.",
+            ),
             models.CheckConstraint(
-                condition=Q(tier__gte=1, tier__lte=3), name="tieroutcome_tier_1_to_3"
+                condition=Q(tier__gte=1, tier__lte=3),
+                name="tieroutcome_tier_1_to_3",
+                violation_error_message="차수는 1, 2, 3 중 하나입니다.",
             ),
         ]
 

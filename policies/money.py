@@ -12,9 +12,12 @@ def percent_of(amount: int, percent: int) -> int:
     return amount * percent // 100
 
 
-def less_commission(fare: int, commission_percent: int) -> int:
-    """What a driver receives of a fare once the platform's commission is taken."""
-    return percent_of(fare, 100 - commission_percent)
+def less_commission(fare: int, commission_percent: int, *, percent: int = 100) -> int:
+    """What a driver receives of `percent`% of a fare once the platform's commission is
+    taken; one cut at the end, so a share and the commission never lose a 원 twice."""
+    if fare < 0 or percent < 0 or not 0 <= commission_percent <= 100:
+        raise ValueError("fare, percent and commission must not be negative")
+    return fare * percent * (100 - commission_percent) // 10_000
 
 
 def round_coupon(amount: int, unit: int, minimum: int) -> int:

@@ -90,7 +90,7 @@ def premium_tiers() -> dict[int, dict]:
         "instrument": "coupon",
         "percent": 10,
         "basis": "premium_fare",
-        "note": "엔젤에 기사 패널티 요청, 쿠폰(운임료 10%)",
+        "note": "엔젤에 기사 패널티 요청, 프리미엄쿠폰(운임료 10%)",
     }
     return {
         1: care(),
@@ -175,7 +175,7 @@ RULES: list[dict[str, Any]] = [
                 "customer",
                 "driver",
                 {1: care(), 2: coupon(5_000), 3: coupon(10_000)},
-                detail="예약시간 30분 이상",
+                detail="예약시간 30분 초과 (DOMAIN: 30분 이상)",
                 conditions=[c("late_minutes", "gte", 30)],
                 penalties=["driver_reservation_ban_7d"],
                 notes="기사 패널티: 7일 예약콜 수락 불가",
@@ -199,7 +199,7 @@ RULES: list[dict[str, Any]] = [
                 "customer",
                 "driver",
                 {1: care("(1차) 보상불가 (고객케어), (2차) 기사 확인 후 협의"), 2: coupon(5_000)},
-                detail="예상시간 대비 30분 이상",
+                detail="예상시간 대비 30분 초과 (DOMAIN: 30분 이상)",
                 conditions=[c("extra_minutes", "gte", 30)],
             ),
         ],
@@ -237,7 +237,6 @@ RULES: list[dict[str, Any]] = [
                         "실운행료 100% 결제 + 쿠폰 15,000원",
                         charge_basis="actual_fare",
                         charge_percent=100,
-                        actions=["recharge"],
                     ),
                     2: care("음주 아니므로 도움 불가"),
                 },
@@ -259,7 +258,7 @@ RULES: list[dict[str, Any]] = [
                 "driver",
                 "none",
                 {
-                    1: care("일시정지"),
+                    1: care("일시정지 (음주 소명 전까지, 패널티 아님)"),
                     2: points(5_000, "음주 소명 후 포인트 5,000 지급"),
                     3: {
                         "kind": "range",
@@ -270,7 +269,6 @@ RULES: list[dict[str, Any]] = [
                     },
                 },
                 detail="결과: 음주 아님",
-                penalties=["driver_temporary_suspension"],
             ),
         ],
     },
@@ -468,14 +466,15 @@ RULES: list[dict[str, Any]] = [
                 "driver",
                 "driver_customer",
                 {
-                    1: care(
-                        "보상불가 (기사케어): 고객이 지불 거부하여 도움 불가, "
+                    2: care(
+                        "보상불가 (기사케어): 고객이 지불 거부하여 도움 불가, 고객 패널티 안내, "
                         "사후경유 기능 사용 권유"
                     ),
-                    2: fare_points("extra_fare", "추가 요금 지급 (KM, 수수료 제외)"),
+                    3: fare_points("extra_fare", "추가 요금 지급 (KM, 수수료 제외)"),
                 },
                 detail="요금 상향 필요 시 (사후경유 안누름)",
                 conditions=[c("extra_fare", "gt", 0)],
+                notes="Action: 재결제",
             ),
         ],
     },
@@ -563,7 +562,7 @@ RULES: list[dict[str, Any]] = [
             row(
                 "driver",
                 "platform",
-                {1: discuss("pro_voucher", "논의 필요 (프단권/단배권)")},
+                {1: discuss(note="논의 필요 (지급수단: 프단권/단배권)")},
                 notes="대상: 장애시간 프단권 만료된 기사",
             )
         ],

@@ -43,6 +43,18 @@ def current_version() -> PolicyVersion:
     return version
 
 
+def may_see_drafts(user: Any) -> bool:
+    """Drafts are work in progress: only those who edit the book see or quote them."""
+    return bool(user.has_perm("policies.change_policyversion"))
+
+
+def visible_versions(user: Any) -> QuerySet[PolicyVersion]:
+    versions = PolicyVersion.objects.order_by("-number")
+    if not may_see_drafts(user):
+        versions = versions.exclude(status=PolicyVersion.Status.DRAFT)
+    return versions
+
+
 def version_by_number(number: int | None) -> PolicyVersion:
     if number is None:
         return current_version()

@@ -181,7 +181,21 @@ def check_book(version: PolicyVersion) -> list[str]:
     bands = list(version.fare_bands.all())
     if sum(1 for b in bands if b.upper_bound is None) != 1:
         problems.append("요금 하향 구간에는 상한 없는 구간이 정확히 하나 있어야 합니다.")
-    for rule in version.rules.prefetch_related("rows__outcomes"):
+    rules = list(version.rules.prefetch_related("rows__outcomes"))
+    if not rules:
+        problems.append("보상 유형이 하나도 없습니다.")
+    if version.based_on is not None:
+        before = set(version.based_on.rules.values_list("code", flat=True))
+        removed = sorted(before - {r.code for r in rules})
+        if removed:
+            # Claims and integrations name rules by code; one vanishing is a decision to take
+            # deliberately, so it is refused here rather than slipped in with other edits.
+            problems.append(f"원본 버전에 있던 유형이 빠졌습니다: {', '.join(removed)}")
+    for rule in rules:
+        try:
+            rule.clean()
+        except ValidationError as exc:
+            problems.append(f"{rule.code}: {'; '.join(exc.messages)}")
         rows = list(rule.rows.all())
         if not rows:
             problems.append(f"{rule.code}: 유형상세가 없습니다.")

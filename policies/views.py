@@ -22,6 +22,8 @@ def matrix(request: HttpRequest, number: int | None = None) -> HttpResponse:
         version = selectors.version_by_number(number)
     except (selectors.UnknownVersion, selectors.NoPublishedPolicy) as exc:
         raise Http404(str(exc)) from exc
+    if version.status == PolicyVersion.Status.DRAFT and not selectors.may_see_drafts(request.user):
+        raise Http404("초안 버전은 정책 편집 권한이 있어야 볼 수 있습니다.")
     rules = []
     for rule in selectors.rules_of(version):
         rows = []
@@ -42,7 +44,7 @@ def matrix(request: HttpRequest, number: int | None = None) -> HttpResponse:
             "version": version,
             "rules": rules,
             "bands": version.fare_bands.all(),
-            "versions": PolicyVersion.objects.order_by("-number"),
+            "versions": selectors.visible_versions(request.user),
         },
     )
 
@@ -55,7 +57,7 @@ def quote_page(request: HtmxHttpRequest) -> HttpResponse:
     With htmx, changing the type swaps in its fact fields and submitting swaps in the offer;
     without it the same form posts and the page renders whole.
     """
-    from policies.evaluator import NoMatchingRow
+    from policies.evaluator import IncompleteBook, NoMatchingRow
     from policies.facts import FactsInvalid
     from policies.forms import QuoteForm
 
@@ -78,7 +80,7 @@ def quote_page(request: HtmxHttpRequest) -> HttpResponse:
         except FactsInvalid as exc:
             for name, messages in exc.errors.items():
                 form.add_error(name if name in form.fields else None, messages)
-        except NoMatchingRow as exc:
+        except (NoMatchingRow, IncompleteBook) as exc:
             form.add_error(None, str(exc))
     context = {"form": form, "result": result, "version": version}
     if request.htmx:

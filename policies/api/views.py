@@ -11,7 +11,7 @@ from policies.api.serializers import (
     QuoteSerializer,
     RuleListSerializer,
 )
-from policies.evaluator import NoMatchingRow
+from policies.evaluator import IncompleteBook, NoMatchingRow
 from policies.facts import FactsInvalid
 from policies.models import PolicyVersion
 
@@ -29,9 +29,7 @@ def _version_for(request: Request, number: int | None) -> PolicyVersion:
         version = selectors.version_by_number(number)
     except (selectors.UnknownVersion, selectors.NoPublishedPolicy) as exc:
         raise serializers.ValidationError({"policy_version": [str(exc)]}) from exc
-    if version.status == PolicyVersion.Status.DRAFT and not request.user.has_perm(
-        "policies.change_policyversion"
-    ):
+    if version.status == PolicyVersion.Status.DRAFT and not selectors.may_see_drafts(request.user):
         raise serializers.ValidationError(
             {"policy_version": ["초안 버전은 정책 편집 권한이 있어야 조회할 수 있습니다."]}
         )
@@ -61,6 +59,8 @@ class QuoteView(APIView):
             return Response({"facts": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
         except NoMatchingRow as exc:
             return Response({"facts": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        except IncompleteBook as exc:
+            return Response({"policy_version": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(QuoteSerializer(quote).data)
 
 

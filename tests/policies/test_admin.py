@@ -128,3 +128,46 @@ def test_matrix_page_lays_out_the_book(agent):
     assert "in_ride.cs_dispute_stopped" in text
     assert "50,000원 이하" in text
     assert client_for(agent).get("/policies/matrix/77/").status_code == 404
+
+
+def test_two_open_fare_bands_are_a_form_error(manager):
+    from policies.services import policy_version_create_draft
+
+    draft = policy_version_create_draft(source=PolicyVersion.objects.get(number=1), actor=manager)
+    bands = list(draft.fare_bands.order_by("pk"))
+    data = {
+        "title": draft.title,
+        "note": draft.note,
+        "coupon_unit": 5000,
+        "coupon_minimum": 5000,
+        "coupon_validity_days": 60,
+        "driver_commission_percent": 20,
+        "points_memo": "기사님 힘내세요",
+        "fare_bands-TOTAL_FORMS": str(len(bands) + 1),
+        "fare_bands-INITIAL_FORMS": str(len(bands)),
+        "fare_bands-MIN_NUM_FORMS": "0",
+        "fare_bands-MAX_NUM_FORMS": "1000",
+    }
+    for i, band in enumerate(bands):
+        data[f"fare_bands-{i}-id"] = band.pk
+        data[f"fare_bands-{i}-version"] = draft.pk
+        data[f"fare_bands-{i}-upper_bound"] = band.upper_bound or ""
+        data[f"fare_bands-{i}-percent"] = band.percent
+    data[f"fare_bands-{len(bands)}-version"] = draft.pk
+    data[f"fare_bands-{len(bands)}-upper_bound"] = ""
+    data[f"fare_bands-{len(bands)}-percent"] = 5
+    response = client_for(manager).post(f"/admin/policies/policyversion/{draft.pk}/change/", data)
+    assert response.status_code == 200
+    assert "상한 없는 구간" in response.content.decode()
+    assert draft.fare_bands.count() == 4
+
+
+def test_agents_do_not_see_drafts_on_the_matrix_page(agent, manager):
+    from policies.services import policy_version_create_draft
+
+    draft = policy_version_create_draft(source=PolicyVersion.objects.get(number=1), actor=manager)
+    assert client_for(agent).get(f"/policies/matrix/{draft.number}/").status_code == 404
+    assert (
+        f"v{draft.number} (초안)" not in client_for(agent).get("/policies/matrix/").content.decode()
+    )
+    assert client_for(manager).get(f"/policies/matrix/{draft.number}/").status_code == 200

@@ -125,9 +125,11 @@ def test_bad_input_is_a_400_naming_the_field(agent, api_as, payload, field, text
     assert text in str(body[field])
 
 
-def test_malformed_json_is_a_400(agent, api_as):
+def test_malformed_json_is_a_400_in_korean(agent, api_as):
     response = api_as(agent).post(URL, "{not json", content_type="application/json")
     assert response.status_code == 400
+    assert "JSON" in response.json()["detail"]
+    assert "올바른" in response.json()["detail"]
 
 
 def test_quote_needs_a_login():

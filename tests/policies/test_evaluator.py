@@ -205,3 +205,8 @@ def test_coupon_rounding_gives_a_whole_unit_within_half_a_unit(amount):
 @given(st.integers(min_value=0, max_value=10**9))
 def test_commission_keeps_eighty_percent_cut_to_the_won(fare):
     assert less_commission(fare, 20) == fare * 80 // 100
+
+
+def test_points_lose_a_won_at_most_once():
+    # 3원 at 50% less 20% is 1.2원: one cut at the end gives 1, two cuts would give 0.
+    assert less_commission(3, 20, percent=50) == 1

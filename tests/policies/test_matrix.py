@@ -89,7 +89,7 @@ CASES = [
         "customer",
         {"actual_fare": 23_000},
         "none",
-        [T(1, "fixed", "coupon", 15_000, actions=["recharge"], charge=23_000), T(2, "care_only")],
+        [T(1, "fixed", "coupon", 15_000, charge=23_000), T(2, "care_only")],
         [],
     ),
     (
@@ -106,7 +106,7 @@ CASES = [
         {},
         "none",
         [CARE1, T(2, "fixed", "points", 5_000), T(3, "range", "points", 5_000, 10_000)],
-        ["driver_temporary_suspension"],
+        [],
     ),
     # A fare paid as driver points loses the 20% commission: 31,000 → 24,800.
     (
@@ -224,7 +224,7 @@ CASES = [
         "driver",
         {"actual_fare": 70_000, "call_amount": 55_000},
         "driver_customer",
-        [CARE1, T(2, "percent_of_fare", "points", 12_000)],
+        [T(2, "care_only"), T(3, "percent_of_fare", "points", 12_000)],
         [],
     ),
     (
@@ -290,7 +290,7 @@ CASES = [
         "driver",
         {},
         "platform",
-        [T(1, "needs_discussion", "pro_voucher")],
+        [T(1, "needs_discussion")],
         [],
     ),
     ("outage.customer_expense", "customer", {}, "platform", [T(1, "needs_discussion")], []),

@@ -182,3 +182,60 @@ def test_two_drafts_made_at_once_get_distinct_numbers(manager):
     for t in threads:
         t.join()
     assert sorted(numbers) == [2, 3]
+
+
+def _draft(manager) -> PolicyVersion:
+    return policy_version_create_draft(source=v1(), actor=manager)
+
+
+def test_a_book_edit_that_would_make_a_negative_grant_is_a_400_not_a_crash(manager, api_as, agent):
+    draft = _draft(manager)
+    RuleRow.objects.filter(
+        rule__version=draft, rule__code="fare.route_change_increase", target="driver"
+    ).update(conditions=[])
+    policy_version_publish(version_id=draft.pk, actor=manager)
+    response = api_as(agent).post(
+        "/api/v1/quotes/",
+        {
+            "rule": "fare.route_change_increase",
+            "target": "driver",
+            "facts": {"call_amount": 30_000, "actual_fare": 20_000},
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "음수" in str(response.json()["facts"])
+
+
+def test_a_draft_without_fare_bands_quotes_a_400(manager, api_as):
+    draft = _draft(manager)
+    draft.fare_bands.all().delete()
+    response = api_as(manager).post(
+        "/api/v1/quotes/",
+        {
+            "rule": "fare.wrong_amount_entered",
+            "target": "customer",
+            "facts": {"call_amount": 30_000, "actual_fare": 20_000},
+            "policy_version": draft.number,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "구간" in str(response.json()["policy_version"])
+
+
+def test_an_empty_or_shrunk_book_is_not_published(manager):
+    draft = _draft(manager)
+    draft.rules.filter(code="dispute.driver_attitude").delete()
+    with pytest.raises(ValidationError, match=r"dispute\.driver_attitude"):
+        policy_version_publish(version_id=draft.pk, actor=manager)
+    draft.rules.all().delete()
+    with pytest.raises(ValidationError, match="하나도 없습니다"):
+        policy_version_publish(version_id=draft.pk, actor=manager)
+
+
+def test_outcome_percent_is_bounded():
+    outcome = TierOutcome.objects.filter(percent=10).first()
+    outcome.percent = 1000
+    with pytest.raises(ValidationError, match="1~100"):
+        outcome.clean()
