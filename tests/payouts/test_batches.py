@@ -65,6 +65,28 @@ def test_nightly_batch_issues_everything_once_and_shows_progress():
     assert coupon.valid_until - coupon.issued_at == dt.timedelta(days=60)
 
 
+def test_a_request_whose_enqueue_was_lost_is_issued_by_the_nightly_sweep(
+    django_capture_on_commit_callbacks,
+):
+    from payouts.services.requests import payout_request_create
+
+    with django_capture_on_commit_callbacks(execute=False) as lost:
+        request = payout_request_create(
+            recipient_kind="driver",
+            recipient_id="D7",
+            instrument="pro_voucher",
+            count=3,
+            source_kind="claim_decision",
+            idempotency_key="decision-7:pro_voucher",
+        )
+    assert len(lost) == 1  # the broker never got it
+    batch, _ = payout_batch_start_nightly(run_date=DAY)
+    _run_all(batch)
+    request.refresh_from_db()
+    assert request.status == Status.ISSUED
+    assert LedgerEntry.objects.filter(request=request, batch=batch).count() == 1
+
+
 def test_two_nightly_starts_on_one_date_give_one_run():
     PayoutRequestFactory.create_batch(3)
     first, created_first = payout_batch_start_nightly(run_date=DAY)
