@@ -5,8 +5,11 @@ nothing here sets a status by hand."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from payouts.models import (
@@ -19,7 +22,28 @@ from payouts.models import (
     PayoutRequestEvent,
 )
 from payouts.services.batches import payout_batch_resume
+from payouts.services.grants import BlanketGrantError, blanket_grant_start
 from payouts.services.requests import TransitionRefused, payout_request_retry
+
+
+class EstimatedCountPaginator(Paginator):
+    """The admin counts the rows of a list on every page; over tens of millions of rows an
+    unfiltered count(*) takes seconds, so on PostgreSQL it is read from the planner's estimate
+    (pg_class.reltuples) when the list is unfiltered and large."""
+
+    @cached_property
+    def count(self) -> int:
+        qs = self.object_list
+        if connection.vendor == "postgresql" and isinstance(qs, QuerySet) and not qs.query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                    [qs.model._meta.db_table],
+                )
+                row = cursor.fetchone()
+            if row and row[0] > 1_000_000:
+                return int(row[0])
+        return super().count
 
 
 def _won(value: int | None) -> str:
@@ -66,9 +90,11 @@ class PayoutRequestAdmin(ReadOnlyAdmin):
         "created_at",
         "issued_at",
     )
-    list_filter = ("status", "instrument", "source_kind", "recipient_kind", "program")
-    search_fields = ("=id", "recipient_id", "idempotency_key", "source_ref")
-    date_hierarchy = "created_at"
+    # Only choice filters: a filter on a free-text column (program) would run a DISTINCT over
+    # tens of millions of rows on every page; search by program instead.
+    list_filter = ("status", "instrument", "source_kind", "recipient_kind")
+    search_fields = ("=id", "=recipient_id", "=idempotency_key", "=source_ref", "=program")
+    paginator = EstimatedCountPaginator
     show_full_result_count = False  # a count(*) over tens of millions of rows on every page
     list_select_related = ("grant",)
     inlines = [PayoutRequestEventInline]
@@ -188,8 +214,9 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         "issuer",
         "issued_at",
     )
-    list_filter = ("instrument", "source_kind", "issuer", "program")
-    search_fields = ("=request__id", "recipient_id", "external_ref")
+    list_filter = ("instrument", "source_kind")
+    search_fields = ("=request__id", "=recipient_id", "=external_ref", "=program")
+    paginator = EstimatedCountPaginator
     show_full_result_count = False
     raw_id_fields = ("request",)
 
@@ -233,23 +260,14 @@ class BlanketGrantAdmin(admin.ModelAdmin):
 
     @admin.action(description="선택한 일괄 지급 실행 (대상 적재 후 지급)", permissions=["run"])
     def run(self, request: HttpRequest, queryset: QuerySet) -> None:
-        from django.db import transaction
-
-        from payouts.tasks import run_blanket_grant
-
         started = 0
         for grant in queryset:
-            if not grant.recipients_csv and not grant.synthetic_count:
-                self.message_user(
-                    request,
-                    f"{grant.code}: 대상 CSV나 합성 대상 수가 없어 실행하지 않았습니다.",
-                    messages.ERROR,
-                )
-                continue
-            grant_id = grant.pk
-            # Loading millions of recipients is a worker's job, never the web request's.
-            transaction.on_commit(lambda grant_id=grant_id: run_blanket_grant.delay(grant_id))
-            started += 1
+            try:
+                blanket_grant_start(grant_id=grant.pk, actor=request.user)
+            except BlanketGrantError as exc:
+                self.message_user(request, f"{exc} 실행하지 않았습니다.", messages.ERROR)
+            else:
+                started += 1
         if started:
             self.message_user(
                 request,

@@ -61,9 +61,12 @@ def resume_stalled_batches() -> list[int]:
 @shared_task(
     name="payouts.run_blanket_grant", time_limit=50 * 60, soft_time_limit=48 * 60, **_RETRY
 )
-def run_blanket_grant(grant_id: int) -> int:
+def run_blanket_grant(grant_id: int, actor_id: int | None = None) -> int:
     """Load a grant's recipients (restartable: ON CONFLICT DO NOTHING) and start its batch."""
-    return grants.blanket_grant_run(grant_id=grant_id).pk
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    return grants.blanket_grant_run(grant_id=grant_id, actor=actor).pk
 
 
 @shared_task(name="payouts.send_coupon_reminders", time_limit=30 * 60, **_RETRY)

@@ -135,9 +135,16 @@ def payout_batch_start_for_grant(
     enqueue: bool = True,
 ) -> PayoutBatch:
     """A batch over the grant's pending requests. Running it again plans only what is still
-    pending, so a rerun issues nothing twice."""
+    pending, so a rerun issues nothing twice; while a batch of the grant is running, that
+    batch is returned (resume it to re-queue its chunks)."""
     size = _chunk_size(chunk_size)
     with transaction.atomic():
+        # Two runs of one grant at once (a double click, a redelivered task) plan once: the
+        # grant row lock orders them and the second finds the first's batch still running.
+        BlanketGrant.objects.select_for_update().filter(pk=grant.pk).first()
+        running = PayoutBatch.objects.filter(grant=grant, status=PayoutBatch.Status.RUNNING).first()
+        if running is not None:
+            return running
         batch = PayoutBatch.objects.create(
             kind=PayoutBatch.Kind.BLANKET, grant=grant, chunk_size=size, created_by=actor
         )

@@ -311,6 +311,18 @@ def _recipients_of(grant: BlanketGrant) -> Iterable[str]:
     raise BlanketGrantError("대상이 없습니다: CSV 파일이나 합성 대상 수를 지정하세요.")
 
 
+def blanket_grant_start(*, grant_id: int, actor: AbstractBaseUser | None = None) -> None:
+    """Queue the grant's run for a worker (loading millions of recipients is never a web
+    request's job). Raises BlanketGrantError when the grant has no recipient source."""
+    from payouts.tasks import run_blanket_grant
+
+    grant = BlanketGrant.objects.get(pk=grant_id)
+    if not grant.recipients_csv and not grant.synthetic_count:
+        raise BlanketGrantError(f"{grant.code}: 대상 CSV나 합성 대상 수가 없습니다.")
+    actor_id = actor.pk if actor is not None else None
+    transaction.on_commit(lambda: run_blanket_grant.delay(grant_id, actor_id))
+
+
 def blanket_grant_run(
     *,
     grant_id: int,

@@ -125,7 +125,8 @@ def test_manager_creates_and_runs_a_blanket_grant(
         )
     grant.refresh_from_db()
     assert (grant.status, grant.recipients_count) == ("done", 12)
-    assert PayoutBatch.objects.get(grant=grant).done == 12
+    batch = PayoutBatch.objects.get(grant=grant)
+    assert (batch.done, batch.created_by) == (12, manager)
 
 
 def test_blanket_grant_form_explains_a_missing_count(client, manager):
@@ -147,4 +148,4 @@ def test_running_a_grant_without_recipients_says_so(client, admin_user):
         {"action": "run", "_selected_action": [grant.pk]},
         follow=True,
     )
-    assert "대상 CSV나 합성 대상 수가 없어" in response.content.decode()
+    assert "대상 CSV나 합성 대상 수가 없습니다. 실행하지 않았습니다." in response.content.decode()

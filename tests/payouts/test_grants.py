@@ -142,6 +142,18 @@ def test_grant_batch_issues_only_its_own_requests(django_capture_on_commit_callb
     assert LedgerEntry.objects.count() == 10
 
 
+def test_a_second_run_while_the_first_batch_runs_plans_nothing_new():
+    from unittest import mock
+
+    grant = BlanketGrantFactory(synthetic_count=6)
+    with mock.patch("payouts.tasks.run_chunk.delay"):  # queued, not yet run
+        first = blanket_grant_run(grant_id=grant.pk)
+        second = blanket_grant_run(grant_id=grant.pk)
+    assert first.pk == second.pk
+    assert PayoutBatch.objects.filter(grant=grant).count() == 1
+    assert PayoutRequest.objects.filter(grant=grant).count() == 6
+
+
 def test_run_without_recipients_is_refused_clearly():
     grant = BlanketGrantFactory()
     with pytest.raises(BlanketGrantError, match="대상이 없습니다"):
