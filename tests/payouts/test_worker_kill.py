@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import psycopg
 import pytest
 from celery import Celery
 from django.conf import settings
@@ -31,6 +32,7 @@ from tests.payouts.factories import BlanketGrantFactory
 
 REQUESTS = 50_000
 CHUNK = 250  # 200 chunks: the batch lasts long enough to be killed in the middle
+HELD_CHUNK = 20  # the chunk the worker is killed inside
 REDIS_DB = 15
 RUN_DATE = "2031-01-15"
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,18 +133,42 @@ def test_worker_killed_mid_batch_then_rerun_issues_every_request_exactly_once(tm
     grant = BlanketGrantFactory(code="worker-kill")
     assert blanket_grant_load(grant=grant, recipients=synthetic_recipients(REQUESTS)) == REQUESTS
     log = tmp_path / "worker.log"
+    # Hold a row lock on one request in the middle of the batch from another connection.
+    held_id = (
+        PayoutRequest.objects.filter(grant=grant)
+        .order_by("id")
+        .values_list("id", flat=True)[HELD_CHUNK * CHUNK + CHUNK // 2]
+    )
+    holder = psycopg.connect(**connection.get_connection_params())
+    holder.execute(
+        f"SELECT id FROM {PayoutRequest._meta.db_table} WHERE id = %s FOR UPDATE", [held_id]
+    )
     _flush_broker()
     workers: list[subprocess.Popen] = []
     try:
         workers.append(_start_worker("killed", log))
         _send("payouts.run_nightly_batch", kwargs={"run_date": RUN_DATE})
 
-        def some_chunks_done() -> bool:
+        def blocked_inside_the_held_chunk() -> bool:
+            # The chunk holding the locked request is claimed and its work transaction waits on
+            # our row lock: the worker is, for certain, in the middle of a chunk.
             batch = _batch()
-            return batch is not None and batch.chunks_finished >= 10
+            if batch is None:
+                return False
+            claimed = batch.chunks.filter(
+                first_id__lte=held_id, last_id__gte=held_id, status="running"
+            ).exists()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                waiting = cursor.fetchone()[0]
+            return claimed and waiting > 0
 
-        _wait_for(some_chunks_done, timeout=60, what="the first chunks", log=log)
+        _wait_for(blocked_inside_the_held_chunk, timeout=60, what="the held chunk", log=log)
         _kill(workers[0])
+        holder.rollback()  # the killed worker's transaction never committed: nothing to keep
         connection.close()  # a fresh connection sees every commit the worker made
         at_kill = _batch()
         issued_at_kill = PayoutRequest.objects.filter(status="issued").count()
@@ -150,6 +176,13 @@ def test_worker_killed_mid_batch_then_rerun_issues_every_request_exactly_once(tm
         assert 0 < at_kill.chunks_finished < at_kill.chunks_total == REQUESTS // CHUNK
         assert 0 < issued_at_kill < REQUESTS
         assert LedgerEntry.objects.count() == issued_at_kill
+        # The chunk killed inside its work is still `running` (its claim committed) and none of
+        # its requests was issued: its issues and its `done` commit together or not at all.
+        interrupted = at_kill.chunks.get(first_id__lte=held_id, last_id__gte=held_id)
+        assert interrupted.status == "running"
+        assert not LedgerEntry.objects.filter(
+            request_id__gte=interrupted.first_id, request_id__lte=interrupted.last_id
+        ).exists()
 
         workers.append(_start_worker("rerun", log))
         # A second beat firing for the same night: one batch, nothing planned again.
@@ -164,6 +197,7 @@ def test_worker_killed_mid_batch_then_rerun_issues_every_request_exactly_once(tm
 
         _wait_for(finished, timeout=90, what="the batch to finish", log=log, interval=0.2)
     finally:
+        holder.close()
         for worker in workers:
             _kill(worker, signal.SIGKILL)
         _flush_broker()
