@@ -29,6 +29,13 @@ class PayoutBatchSerializer(serializers.ModelSerializer):
 
 
 class PayoutRequestSerializer(serializers.ModelSerializer):
+    # A plain string in the schema: the policy API names the same code set (ActionsEnum).
+    action = serializers.CharField(
+        read_only=True,
+        help_text="결제 조치 코드 (cancel_payment, recharge, forced_discount, "
+        "waive_no_show_fee), 결제 조치가 아니면 빈 문자열.",
+    )
+
     class Meta:
         model = PayoutRequest
         fields = [

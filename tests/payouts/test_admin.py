@@ -149,3 +149,23 @@ def test_running_a_grant_without_recipients_says_so(client, admin_user):
         follow=True,
     )
     assert "대상 CSV나 합성 대상 수가 없습니다. 실행하지 않았습니다." in response.content.decode()
+
+
+def test_manager_resumes_a_stalled_batch_from_the_console(
+    client, manager, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    PayoutRequestFactory.create_batch(4)
+    with mock.patch("payouts.tasks.run_chunk.delay"):  # the messages are lost
+        batch, _ = payout_batch_start_nightly(run_date=dt.date(2026, 11, 24), chunk_size=2)
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:payouts_payoutbatch_changelist"),
+            {"action": "resume", "_selected_action": [batch.pk]},
+            follow=True,
+        )
+    assert "청크 2개를 다시 큐에 넣었습니다" in response.content.decode()
+    batch.refresh_from_db()
+    assert (batch.status, batch.done) == ("finished", 4)

@@ -71,3 +71,17 @@ def test_agent_cannot_retry_or_read_batches(django_user_model):
     assert client.get("/api/v1/payouts/batches/").status_code == 403
     assert client.get(f"/api/v1/payouts/requests/{request.pk}/").status_code == 200
     assert APIClient().get("/api/v1/payouts/batches/").status_code in (401, 403)
+
+
+def test_schema_documents_the_payout_endpoints(admin_client):
+    schema = admin_client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in (
+        "/api/v1/payouts/batches/",
+        "/api/v1/payouts/batches/{id}/",
+        "/api/v1/payouts/requests/{id}/",
+        "/api/v1/payouts/requests/{id}/retry/",
+        "/api/v1/payouts/totals/",
+    ):
+        assert path in paths
