@@ -31,6 +31,8 @@ class EstimatedCountPaginator(Paginator):
     unfiltered count(*) takes seconds, so on PostgreSQL it is read from the planner's estimate
     (pg_class.reltuples) when the list is unfiltered and large."""
 
+    estimate_above = 1_000_000
+
     @cached_property
     def count(self) -> int:
         qs = self.object_list
@@ -41,7 +43,7 @@ class EstimatedCountPaginator(Paginator):
                     [qs.model._meta.db_table],
                 )
                 row = cursor.fetchone()
-            if row and row[0] > 1_000_000:
+            if row and row[0] > self.estimate_above:
                 return int(row[0])
         return super().count
 

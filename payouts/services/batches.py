@@ -23,7 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from payouts.issuers import Issuer, get_issuer
+from payouts.issuers import Issuer, close_issuer, get_issuer
 from payouts.models import (
     BlanketGrant,
     LedgerEntry,
@@ -202,7 +202,12 @@ def payout_batches_resume_stalled(*, older_than: timedelta | None = None) -> lis
 
 def payout_chunk_run(*, chunk_id: int, issuer: Issuer | None = None) -> PayoutChunk:
     """Issue the pending requests of one chunk. Safe to run any number of times."""
-    issuer = issuer or get_issuer()
+    if issuer is None:
+        issuer = get_issuer()
+        try:
+            return payout_chunk_run(chunk_id=chunk_id, issuer=issuer)
+        finally:
+            close_issuer(issuer)
     now = timezone.now()
     claimed = (
         PayoutChunk.objects.filter(pk=chunk_id)

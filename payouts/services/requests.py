@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from payouts.issuers import Delivery, DeliveryFailed, Issuer, get_issuer
+from payouts.issuers import Delivery, DeliveryFailed, Issuer, close_issuer, get_issuer
 from payouts.models import (
     AMOUNT_INSTRUMENTS,
     COUNT_INSTRUMENTS,
@@ -291,8 +291,14 @@ def payout_request_issue(*, request_id: int, issuer: Issuer | None = None) -> Pa
     request = PayoutRequest.objects.get(pk=request_id)
     if request.status != Status.PENDING:
         return request
-    issuer = issuer or get_issuer()
-    deliver_and_record(request, issuer=issuer, events=True)
+    if issuer is None:
+        issuer = get_issuer()
+        try:
+            deliver_and_record(request, issuer=issuer, events=True)
+        finally:
+            close_issuer(issuer)
+    else:
+        deliver_and_record(request, issuer=issuer, events=True)
     request.refresh_from_db()
     return request
 

@@ -169,3 +169,19 @@ def test_manager_resumes_a_stalled_batch_from_the_console(
     assert "청크 2개를 다시 큐에 넣었습니다" in response.content.decode()
     batch.refresh_from_db()
     assert (batch.status, batch.done) == ("finished", 4)
+
+
+@pytest.mark.postgres
+def test_big_unfiltered_lists_use_the_planners_estimate(monkeypatch):
+    from django.db import connection
+
+    from payouts.admin import EstimatedCountPaginator
+
+    PayoutRequestFactory.create_batch(30)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE payouts_payoutrequest")
+    monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", 10)
+    estimated = EstimatedCountPaginator(PayoutRequest.objects.order_by("-id"), 50)
+    assert estimated.count == 30  # from pg_class.reltuples, no count(*)
+    filtered = EstimatedCountPaginator(PayoutRequest.objects.filter(status="issued"), 50)
+    assert filtered.count == 0  # a filtered list is counted exactly
