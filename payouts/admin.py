@@ -4,7 +4,10 @@ nothing here sets a status by hand."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
@@ -114,7 +117,9 @@ class PayoutRequestAdmin(ReadOnlyAdmin):
         retried, skipped = 0, 0
         for pk in queryset.filter(status=PayoutRequest.Status.FAILED).values_list("pk", flat=True):
             try:
-                payout_request_retry(request_id=pk, actor=request.user, reason="관리자 재시도")
+                payout_request_retry(
+                    request_id=pk, actor=cast("User", request.user), reason="관리자 재시도"
+                )
             except TransitionRefused:
                 skipped += 1
             else:
@@ -265,7 +270,7 @@ class BlanketGrantAdmin(admin.ModelAdmin):
         started = 0
         for grant in queryset:
             try:
-                blanket_grant_start(grant_id=grant.pk, actor=request.user)
+                blanket_grant_start(grant_id=grant.pk, actor=cast("User", request.user))
             except BlanketGrantError as exc:
                 self.message_user(request, f"{exc} 실행하지 않았습니다.", messages.ERROR)
             else:

@@ -5,7 +5,9 @@ from payouts.models import PayoutBatch, PayoutRequest
 
 class PayoutBatchSerializer(serializers.ModelSerializer):
     progress_percent = serializers.IntegerField(read_only=True)
-    grant = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    grant: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = PayoutBatch

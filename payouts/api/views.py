@@ -1,5 +1,8 @@
 """Payouts API: batch progress, ledger totals, a request's state and its retry."""
 
+from typing import cast
+
+from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
@@ -19,12 +22,13 @@ from payouts.models import PayoutRequest
 from payouts.services.requests import TransitionRefused, payout_request_retry
 
 
-def _needs(perm: str, message: str) -> type[permissions.BasePermission]:
+def _needs(perm: str, text: str) -> type[permissions.BasePermission]:
     class HasPerm(permissions.BasePermission):
+        message = text
+
         def has_permission(self, request, view):  # type: ignore[no-untyped-def]
             return bool(request.user and request.user.has_perm(perm))
 
-    HasPerm.message = message
     return HasPerm
 
 
@@ -68,7 +72,9 @@ class RequestRetryView(APIView):
         get_object_or_404(PayoutRequest, pk=pk)
         try:
             payout = payout_request_retry(
-                request_id=pk, actor=request.user, reason=data.validated_data["reason"]
+                request_id=pk,
+                actor=cast("User", request.user),
+                reason=data.validated_data["reason"],
             )
         except TransitionRefused as exc:
             return Response({"status": [str(exc)]}, status=status.HTTP_409_CONFLICT)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -58,7 +59,7 @@ def _plan_chunks(batch: PayoutBatch, *, grant_id: int | None) -> None:
     """
     table = PayoutRequest._meta.db_table
     where = "status = %s"
-    params: list[object] = [Pending]
+    params: list[Any] = [Pending]
     if grant_id is not None:
         where += " AND grant_id = %s"
         params.append(grant_id)
@@ -130,7 +131,7 @@ def payout_batch_start_nightly(
 def payout_batch_start_for_grant(
     *,
     grant: BlanketGrant,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     chunk_size: int | None = None,
     enqueue: bool = True,
 ) -> PayoutBatch:

@@ -20,9 +20,9 @@ import io
 import logging
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import IO
+from typing import IO, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -58,7 +58,7 @@ def blanket_grant_create(
     program: str = "",
     segment: str = "",
     synthetic_count: int | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> BlanketGrant:
     """Create a draft grant, or return the one with this code if it has the same definition."""
     if recipient_kind not in RecipientKind.values:
@@ -95,7 +95,7 @@ def blanket_grant_create(
 
 def _grant_fields(
     *, instrument: str, amount: int | None, count: int | None, validity: int | None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     try:
         return instrument_fields(
             instrument=instrument, amount=amount, count=count, validity_days=validity
@@ -168,7 +168,7 @@ def blanket_grant_load(
     return added
 
 
-def _common_values(grant: BlanketGrant, fields: dict[str, object]) -> dict[str, object]:
+def _common_values(grant: BlanketGrant, fields: dict[str, Any]) -> dict[str, Any]:
     return {
         "recipient_kind": grant.recipient_kind,
         "instrument": grant.instrument,
@@ -219,13 +219,13 @@ def _insert_select_sql(source_sql: str, id_expr: str) -> str:
     """  # table and column names are ours, values are parameters
 
 
-def _insert_params(grant: BlanketGrant, fields: dict[str, object]) -> list[object]:
+def _insert_params(grant: BlanketGrant, fields: dict[str, Any]) -> list[Any]:
     values = _common_values(grant, fields)
     now = timezone.now()
     return [*(values[c] for c in _INSERT_COLUMNS), grant_key_prefix(grant), now, now]
 
 
-def _load_slice_postgres(grant: BlanketGrant, fields: dict[str, object], part: list[str]) -> int:
+def _load_slice_postgres(grant: BlanketGrant, fields: dict[str, Any], part: list[str]) -> int:
     with connection.cursor() as cursor:
         # ON COMMIT DELETE ROWS: the staging table lives for the session and is emptied by
         # every slice's commit, so slices never see each other's ids.
@@ -244,7 +244,7 @@ def _load_slice_postgres(grant: BlanketGrant, fields: dict[str, object], part: l
         return cursor.rowcount
 
 
-def _load_slice_orm(grant: BlanketGrant, fields: dict[str, object], part: list[str]) -> int:
+def _load_slice_orm(grant: BlanketGrant, fields: dict[str, Any], part: list[str]) -> int:
     values = _common_values(grant, fields)
     prefix = grant_key_prefix(grant)
     before = PayoutRequest.objects.filter(grant=grant).count()
@@ -311,7 +311,7 @@ def _recipients_of(grant: BlanketGrant) -> Iterable[str]:
     raise BlanketGrantError("대상이 없습니다: CSV 파일이나 합성 대상 수를 지정하세요.")
 
 
-def blanket_grant_start(*, grant_id: int, actor: AbstractBaseUser | None = None) -> None:
+def blanket_grant_start(*, grant_id: int, actor: User | None = None) -> None:
     """Queue the grant's run for a worker (loading millions of recipients is never a web
     request's job). Raises BlanketGrantError when the grant has no recipient source."""
     from payouts.tasks import run_blanket_grant
@@ -326,7 +326,7 @@ def blanket_grant_start(*, grant_id: int, actor: AbstractBaseUser | None = None)
 def blanket_grant_run(
     *,
     grant_id: int,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     recipients: Iterable[str] | None = None,
     enqueue: bool = True,
 ) -> PayoutBatch:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -63,7 +64,7 @@ def instrument_fields(
     fare_as_points: int | None = None,
     computed_coupon: int | None = None,
     validity_days: int | None = None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The stored fields of a grant after its instrument's rules (DOMAIN.md §2 and §5).
 
     - coupon: an explicit amount stands as written; a computed one is rounded to the policy
@@ -73,7 +74,7 @@ def instrument_fields(
     """
     if instrument not in Instrument.values:
         raise PayoutRuleError(f"알 수 없는 지급수단: {instrument}")
-    fields: dict[str, object] = {
+    fields: dict[str, Any] = {
         "instrument": instrument,
         "amount": amount,
         "count": count,
@@ -236,7 +237,7 @@ def _transition(
     request: PayoutRequest,
     to: str,
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     reason: str,
     **fields: object,
 ) -> None:
@@ -258,7 +259,7 @@ def _transition(
 
 
 def payout_request_retry(
-    *, request_id: int, actor: AbstractBaseUser | None = None, reason: str = ""
+    *, request_id: int, actor: User | None = None, reason: str = ""
 ) -> PayoutRequest:
     """Send a failed request back to pending and enqueue its issue."""
     with transaction.atomic():
@@ -271,7 +272,7 @@ def payout_request_retry(
 
 
 def payout_request_cancel(
-    *, request_id: int, actor: AbstractBaseUser | None = None, reason: str = ""
+    *, request_id: int, actor: User | None = None, reason: str = ""
 ) -> PayoutRequest:
     with transaction.atomic():
         request = PayoutRequest.objects.select_for_update().get(pk=request_id)
