@@ -5,65 +5,112 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('policies', '0004_one_published'),
+        ("policies", "0004_one_published"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='policyversion',
-            constraint=models.CheckConstraint(condition=models.Q(('coupon_validity_days__gte', 1)), name='policyversion_validity_at_least_a_day', violation_error_message='쿠폰 유효기간은 1일 이상이어야 합니다.'),
+            model_name="policyversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("coupon_validity_days__gte", 1)),
+                name="policyversion_validity_at_least_a_day",
+                violation_error_message="쿠폰 유효기간은 1일 이상이어야 합니다.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='fareband',
-            name='fareband_unique_bound',
-            constraint=models.UniqueConstraint(fields=('version', 'upper_bound'), name='fareband_unique_bound', violation_error_message='같은 차액 상한의 구간이 이미 있습니다.'),
+            model_name="fareband",
+            name="fareband_unique_bound",
+            constraint=models.UniqueConstraint(
+                fields=("version", "upper_bound"),
+                name="fareband_unique_bound",
+                violation_error_message="같은 차액 상한의 구간이 이미 있습니다.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='fareband',
-            name='fareband_one_open_band',
-            constraint=models.UniqueConstraint(condition=models.Q(('upper_bound__isnull', True)), fields=('version',), name='fareband_one_open_band', violation_error_message='상한 없는 구간은 하나뿐이어야 합니다.'),
+            model_name="fareband",
+            name="fareband_one_open_band",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("upper_bound__isnull", True)),
+                fields=("version",),
+                name="fareband_one_open_band",
+                violation_error_message="상한 없는 구간은 하나뿐이어야 합니다.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='fareband',
-            name='fareband_percent_max',
-            constraint=models.CheckConstraint(condition=models.Q(('percent__lte', 100)), name='fareband_percent_max', violation_error_message='차액 반영률은 100% 이하여야 합니다.'),
+            model_name="fareband",
+            name="fareband_percent_max",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("percent__lte", 100)),
+                name="fareband_percent_max",
+                violation_error_message="차액 반영률은 100% 이하여야 합니다.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='policyversion',
-            name='policyversion_commission_at_most_100',
-            constraint=models.CheckConstraint(condition=models.Q(('driver_commission_percent__lte', 100)), name='policyversion_commission_at_most_100', violation_error_message='기사 수수료율은 100% 이하여야 합니다.'),
+            model_name="policyversion",
+            name="policyversion_commission_at_most_100",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("driver_commission_percent__lte", 100)),
+                name="policyversion_commission_at_most_100",
+                violation_error_message="기사 수수료율은 100% 이하여야 합니다.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='policyversion',
-            name='policyversion_coupon_unit_positive',
-            constraint=models.CheckConstraint(condition=models.Q(('coupon_unit__gt', 0)), name='policyversion_coupon_unit_positive', violation_error_message='쿠폰 단위는 0보다 커야 합니다.'),
+            model_name="policyversion",
+            name="policyversion_coupon_unit_positive",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("coupon_unit__gt", 0)),
+                name="policyversion_coupon_unit_positive",
+                violation_error_message="쿠폰 단위는 0보다 커야 합니다.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='policyversion',
-            name='policyversion_published_has_time',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), ('published_at__isnull', False), _connector='OR'), name='policyversion_published_has_time', violation_error_message='게시된 버전에는 게시 시각이 있어야 합니다.'),
+            model_name="policyversion",
+            name="policyversion_published_has_time",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"), ("published_at__isnull", False), _connector="OR"
+                ),
+                name="policyversion_published_has_time",
+                violation_error_message="게시된 버전에는 게시 시각이 있어야 합니다.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='policyversion',
-            name='policyversion_one_published',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'published')), fields=('status',), name='policyversion_one_published', violation_error_message='게시된 버전은 하나뿐이어야 합니다.'),
+            model_name="policyversion",
+            name="policyversion_one_published",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "published")),
+                fields=("status",),
+                name="policyversion_one_published",
+                violation_error_message="게시된 버전은 하나뿐이어야 합니다.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='rule',
-            name='rule_unique_code',
-            constraint=models.UniqueConstraint(fields=('version', 'code'), name='rule_unique_code', violation_error_message='이 버전에 같은 코드의 유형이 이미 있습니다.'),
+            model_name="rule",
+            name="rule_unique_code",
+            constraint=models.UniqueConstraint(
+                fields=("version", "code"),
+                name="rule_unique_code",
+                violation_error_message="이 버전에 같은 코드의 유형이 이미 있습니다.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='tieroutcome',
-            name='tieroutcome_unique_tier',
-            constraint=models.UniqueConstraint(fields=('row', 'tier'), name='tieroutcome_unique_tier', violation_error_message='이 유형상세에 같은 차수의 결과가 이미 있습니다.'),
+            model_name="tieroutcome",
+            name="tieroutcome_unique_tier",
+            constraint=models.UniqueConstraint(
+                fields=("row", "tier"),
+                name="tieroutcome_unique_tier",
+                violation_error_message="이 유형상세에 같은 차수의 결과가 이미 있습니다.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='tieroutcome',
-            name='tieroutcome_tier_1_to_3',
-            constraint=models.CheckConstraint(condition=models.Q(('tier__gte', 1), ('tier__lte', 3)), name='tieroutcome_tier_1_to_3', violation_error_message='차수는 1, 2, 3 중 하나입니다.'),
+            model_name="tieroutcome",
+            name="tieroutcome_tier_1_to_3",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tier__gte", 1), ("tier__lte", 3)),
+                name="tieroutcome_tier_1_to_3",
+                violation_error_message="차수는 1, 2, 3 중 하나입니다.",
+            ),
         ),
     ]
