@@ -33,6 +33,7 @@ run: demo
 lint: install-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy config policies claims incidents payouts
 
 test: install-dev lint
 	$(PY) manage.py makemigrations --check --dry-run
