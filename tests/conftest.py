@@ -54,6 +54,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(f"needs {marker}: {problem}")
 
 
+@pytest.fixture
+def celery_eager():
+    """Tasks run in this process as they are sent (as under `make run` without a broker), so
+    an on-commit enqueue never leaves a message in the shared broker."""
+    from config.celery_app import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
 @pytest.fixture(autouse=True)
 def _policy_book_after_flush(request: pytest.FixtureRequest):
     """A transactional test ends with a flush of every table. Content types, permissions and

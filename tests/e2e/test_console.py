@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def demo_logins():
     with open("/dev/null", "w") as devnull:
-        call_command("seed_demo", password="demo-pass-1234", stdout=devnull)
+        call_command("seed_demo", password="demo-pass-1234", no_payouts=True, stdout=devnull)
     assert get_user_model().objects.filter(username="manager").exists()
 
 

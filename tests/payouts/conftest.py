@@ -3,54 +3,27 @@
 - Celery runs eagerly in this process for these tests (the worker-kill test starts its own
   worker on a dedicated Redis database), so an `on_commit` enqueue never leaves a message in the
   shared broker.
-- A published policy version exists: the policy app's data migration creates number 1; until it
-  does (or after a transactional test flushed it), one is created here with the book's values.
+- `published_policy` is the published policy version (number 1 from the data migration).
 """
 
 import pytest
-from django.utils import timezone
 
 
 @pytest.fixture(autouse=True)
-def _celery_eager():
-    from config.celery_app import app
-
-    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
+def _celery_eager(celery_eager):
     yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 @pytest.fixture(autouse=True)
 def published_policy(request):
+    """The published version (the data migration's v1; see tests/conftest.py for flushes)."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None:
         return None
     request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
-    from policies.models import PolicyVersion
+    from policies.selectors import current_version
 
-    version = (
-        PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED)
-        .order_by("-number")
-        .first()
-    )
-    if version is None:
-        number = (
-            PolicyVersion.objects.order_by("-number").values_list("number", flat=True).first() or 0
-        ) + 1
-        version = PolicyVersion.objects.create(
-            number=number,
-            title="테스트 정책",
-            status=PolicyVersion.Status.PUBLISHED,
-            published_at=timezone.now(),
-            coupon_unit=5000,
-            coupon_minimum=5000,
-            coupon_validity_days=60,
-            driver_commission_percent=20,
-            points_memo="기사님 힘내세요",
-        )
-    return version
+    return current_version()
 
 
 @pytest.fixture(autouse=True)
