@@ -1,6 +1,8 @@
 """Demo logins and demo data for `make run`. Safe to run repeatedly: every demo row has a fixed
 idempotency key or code, so a second run adds nothing."""
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -55,7 +57,7 @@ class Command(BaseCommand):
         from payouts.services.grants import blanket_grant_create, blanket_grant_run
         from payouts.services.requests import payout_request_create, payout_request_issue
 
-        grants = [
+        grants: list[dict[str, Any]] = [
             dict(
                 recipient_kind="customer",
                 recipient_id="C-1001",
