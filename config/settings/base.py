@@ -185,6 +185,16 @@ PAYOUTS_NOTIFIER = env("PAYOUTS_NOTIFIER", default="payouts.notifiers.LogNotifie
 PAYOUTS_REMINDER_DAYS_BEFORE = [7, 3]
 # A running batch older than this is resumed by the hourly task (minutes).
 PAYOUTS_STALLED_AFTER_MINUTES = env.int("PAYOUTS_STALLED_AFTER_MINUTES", default=90)
+# A request claimed for an HTTP delivery (`issuing`) longer than this was left by a dead worker:
+# the resume and sweep paths put it back to pending and it is posted again with the same
+# idempotency key. Longer than one delivery with all its retries and than issue_request's time
+# limit (5 min), so a live delivery is never released (minutes).
+PAYOUTS_ISSUING_TIMEOUT_MINUTES = env.int("PAYOUTS_ISSUING_TIMEOUT_MINUTES", default=20)
+# payouts_reconcile warns about requests pending, issuing or failed for longer (days).
+PAYOUTS_STUCK_AFTER_DAYS = env.int("PAYOUTS_STUCK_AFTER_DAYS", default=3)
+# Models (`app_label.Model`) whose rows `payouts_blanket_grant --queryset` may grant to: the
+# account tables, never an arbitrary table. Empty: --queryset is refused.
+PAYOUTS_GRANT_QUERYSETS = env.list("PAYOUTS_GRANT_QUERYSETS", default=[])
 
 BUSINESS_HOLIDAY_COUNTRY = "KR"
 

@@ -36,6 +36,12 @@ class PayoutBatch(models.Model):
     )
     done = models.PositiveBigIntegerField("지급 건수", default=0)
     failed = models.PositiveBigIntegerField("실패 건수", default=0)
+    skipped = models.PositiveBigIntegerField(
+        "건너뜀",
+        default=0,
+        db_default=0,
+        help_text="계획했지만 다른 경로(다른 배치, 개별 지급, 취소)가 먼저 처리한 건수.",
+    )
     processed = models.PositiveBigIntegerField(
         "처리 건수", default=0, help_text="완료된 청크의 계획 건수 합. 진행률의 분자."
     )
@@ -106,6 +112,7 @@ class PayoutChunk(models.Model):
     total = models.PositiveIntegerField("계획 건수")
     done = models.PositiveIntegerField("지급 건수", default=0)
     failed = models.PositiveIntegerField("실패 건수", default=0)
+    skipped = models.PositiveIntegerField("건너뜀", default=0, db_default=0)
     runs = models.PositiveIntegerField("실행 횟수", default=0)
     started_at = models.DateTimeField("시작 시각", null=True, blank=True)
     finished_at = models.DateTimeField("종료 시각", null=True, blank=True)

@@ -1,6 +1,23 @@
-"""Codes shared by the payout models (DOMAIN.md §2 instruments, §5 relief instruments)."""
+"""Codes shared by the payout models (DOMAIN.md §2 instruments, §5 relief instruments).
+
+The policy engine owns the claim instruments and the payment-action codes (`policies.models`);
+payouts may depend on policies, so it reuses them instead of keeping a second copy that could
+drift. Payouts adds the instruments only it hands out: a payment action, and the relief ones.
+"""
 
 from django.db import models
+
+from policies.models import Instrument as PolicyInstrument
+from policies.models import PaymentAction
+
+__all__ = [
+    "AMOUNT_INSTRUMENTS",
+    "COUNT_INSTRUMENTS",
+    "Instrument",
+    "PaymentAction",
+    "RecipientKind",
+    "SourceKind",
+]
 
 
 class RecipientKind(models.TextChoices):
@@ -10,15 +27,17 @@ class RecipientKind(models.TextChoices):
     TRUKA_MEMBER = "truka_member", "트루카 회원"
 
 
-class Instrument(models.TextChoices):
-    COUPON = "coupon", "고객 쿠폰"
-    POINTS = "points", "기사 포인트"
-    PRO_VOUCHER = "pro_voucher", "프단권"
-    DISPATCH_VOUCHER = "dispatch_voucher", "단배권"
-    PAYMENT_ACTION = "payment_action", "결제 조치"
-    EMOTICON = "emoticon", "이모티콘"
-    CHANNEL_CASH = "channel_cash", "채널 메시지 캐시"
-    TRANSPORT_SUPPORT = "transport_support", "교통비 지원"
+# The policy's instruments first (same names, values and labels), then payouts' own.
+Instrument = models.TextChoices(  # type: ignore[misc,call-overload]
+    "Instrument",
+    [(member.name, (member.value, member.label)) for member in PolicyInstrument]
+    + [
+        ("PAYMENT_ACTION", ("payment_action", "결제 조치")),
+        ("EMOTICON", ("emoticon", "이모티콘")),
+        ("CHANNEL_CASH", ("channel_cash", "채널 메시지 캐시")),
+        ("TRANSPORT_SUPPORT", ("transport_support", "교통비 지원")),
+    ],
+)
 
 
 # Which instruments are money, which are counted, which are an action on a payment.
@@ -28,13 +47,6 @@ AMOUNT_INSTRUMENTS = frozenset(
 COUNT_INSTRUMENTS = frozenset(
     {Instrument.PRO_VOUCHER, Instrument.DISPATCH_VOUCHER, Instrument.EMOTICON}
 )
-
-
-class PaymentAction(models.TextChoices):
-    CANCEL_PAYMENT = "cancel_payment", "결제취소"
-    RECHARGE = "recharge", "재결제"
-    FORCED_DISCOUNT = "forced_discount", "강제할인"
-    WAIVE_NO_SHOW_FEE = "waive_no_show_fee", "노쇼수수료 취소"
 
 
 class SourceKind(models.TextChoices):

@@ -37,6 +37,9 @@ class BlanketGrant(models.Model):
         LOADED = "loaded", "대상 적재됨"
         ISSUING = "issuing", "지급 중"
         DONE = "done", "완료"
+        # Loading stopped part-way (a bad line of the CSV, a worker error): the rows loaded so
+        # far stay pending but the nightly sweep leaves them alone until a load succeeds.
+        FAILED = "failed", "실패"
 
     code = models.SlugField("코드", max_length=64, unique=True)
     name = models.CharField("이름", max_length=200)
@@ -67,6 +70,13 @@ class BlanketGrant(models.Model):
     )
     status = models.CharField("상태", max_length=16, choices=Status, default=Status.DRAFT)
     recipients_count = models.PositiveBigIntegerField("대상 수", default=0)
+    error = models.TextField(
+        "오류",
+        blank=True,
+        default="",
+        db_default="",
+        help_text="적재·실행 실패 사유 (CSV 행 번호 포함).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="작성자",

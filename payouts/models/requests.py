@@ -11,14 +11,20 @@ from payouts.models.grants import BlanketGrant
 class PayoutRequest(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "대기"
+        ISSUING = "issuing", "지급 중"
         ISSUED = "issued", "지급됨"
         FAILED = "failed", "실패"
         CANCELLED = "cancelled", "취소"
 
     # from -> allowed targets. A retry sends a failed request back to pending; issued and
     # cancelled are final (an issued grant is corrected by a new request, never undone).
+    # `issuing` is the claim taken before a delivery with a side effect (the HTTP post): while
+    # it is held nobody may cancel, because billing may be granting right now. A claim left by
+    # a dead worker goes back to pending after PAYOUTS_ISSUING_TIMEOUT_MINUTES and is posted
+    # again with the same idempotency key, which billing de-duplicates.
     TRANSITIONS: dict[str, frozenset[str]] = {
-        Status.PENDING: frozenset({Status.ISSUED, Status.FAILED, Status.CANCELLED}),
+        Status.PENDING: frozenset({Status.ISSUING, Status.ISSUED, Status.FAILED, Status.CANCELLED}),
+        Status.ISSUING: frozenset({Status.ISSUED, Status.FAILED, Status.PENDING}),
         Status.FAILED: frozenset({Status.PENDING, Status.CANCELLED}),
         Status.ISSUED: frozenset(),
         Status.CANCELLED: frozenset(),
@@ -62,6 +68,24 @@ class PayoutRequest(models.Model):
     )
     attempts = models.PositiveIntegerField("시도 횟수", default=0, db_default=0)
     last_error = models.TextField("마지막 오류", blank=True, default="", db_default="")
+    last_failure_retryable = models.BooleanField(
+        "결과 불명 실패",
+        default=False,
+        db_default=False,
+        help_text="마지막 실패가 시간 초과·5xx 등이라 청구 시스템이 지급했을 수도 있음.",
+    )
+    # The chunk whose run left this request failed, so that a later issue (a retry) can move
+    # the count from that chunk's `failed` to `done` or `skipped`. Not indexed: it is only read
+    # from the request row itself.
+    failed_chunk = models.ForeignKey(
+        "payouts.PayoutChunk",
+        verbose_name="실패한 청크",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     policy_version = models.PositiveIntegerField("정책 버전", null=True, blank=True)
     validity_days = models.PositiveSmallIntegerField(
         "유효기간", null=True, blank=True, help_text="일. 지급 시각부터; 비우면 무기한."

@@ -7,6 +7,16 @@ so a worker killed mid-chunk leaves the chunk as if it never ran, and a chunk ru
 redelivered message, a resume) finds it done and does nothing. There is no chord: the batch
 finishes when the chunk that brings `chunks_finished` to `chunks_total` commits.
 
+Counters add up: a finished batch has total = done + failed + skipped, where `skipped` is what
+was planned but found already issued or cancelled by someone else (the nightly sweep and a
+grant's batch may plan the same rows; a request may be issued on its own meanwhile). A failed
+request issued later by a retry moves from its batch's `failed` to `done` (or `skipped` when
+another batch issued it), see `services.requests._move_failed_count`.
+
+The nightly sweep plans the pending requests outside any blanket grant and those of grants that
+were released (`issuing` or `done`): a grant only loaded (`--no-issue`, an admin draft) or whose
+load failed part-way is never issued behind its operator's back.
+
 Exactly once does not rest on the chunk bookkeeping: every issue is a compare-and-set from
 `pending` on the request row, and the ledger holds one entry per request (a unique key).
 """
@@ -20,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -32,7 +42,14 @@ from payouts.models import (
     PayoutChunk,
     PayoutRequest,
 )
-from payouts.services.requests import deliver_and_record, valid_until
+from payouts.services.requests import (
+    _move_failed_count,
+    close_grant_if_final,
+    deliver_and_record,
+    payout_requests_release_stale_issuing,
+    send_after_commit,
+    valid_until,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +67,22 @@ def _chunk_size(chunk_size: int | None) -> int:
     return size
 
 
+def _released_grants_sql() -> tuple[str, list[Any]]:
+    """SQL condition (on a request row, alias-free) for the nightly sweep: outside any grant,
+    or in a grant its operator released."""
+    grants = BlanketGrant._meta.db_table
+    return (
+        f"(grant_id IS NULL OR grant_id IN (SELECT id FROM {grants} WHERE status IN (%s, %s)))",
+        [BlanketGrant.Status.ISSUING.value, BlanketGrant.Status.DONE.value],
+    )
+
+
+def _released_grants_q() -> Q:
+    return Q(grant__isnull=True) | Q(
+        grant__status__in=[BlanketGrant.Status.ISSUING, BlanketGrant.Status.DONE]
+    )
+
+
 def _plan_chunks(batch: PayoutBatch, *, grant_id: int | None) -> None:
     """Cut the batch's pending requests into id ranges, one query, no ids held in Python.
 
@@ -63,6 +96,10 @@ def _plan_chunks(batch: PayoutBatch, *, grant_id: int | None) -> None:
     if grant_id is not None:
         where += " AND grant_id = %s"
         params.append(grant_id)
+    else:
+        released, released_params = _released_grants_sql()
+        where += " AND " + released
+        params += released_params
     sql = f"""
         SELECT (rn - 1) / %s AS idx, MIN(id), MAX(id), COUNT(*)
         FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS rn FROM {table} WHERE {where}) AS p
@@ -98,7 +135,8 @@ def _enqueue_chunks(batch_id: int, chunk_ids: list[int]) -> None:
             run_chunk.delay(chunk_id)
         logger.info("batch %s: %s chunks enqueued", batch_id, len(chunk_ids))
 
-    transaction.on_commit(send)
+    # A broker down leaves the chunks pending; the stalled-batch task queues them again.
+    send_after_commit(send, what=f"chunks of batch {batch_id}")
 
 
 def payout_batch_start_nightly(
@@ -111,6 +149,8 @@ def payout_batch_start_nightly(
     """
     run_date = run_date or timezone.localdate()
     size = _chunk_size(chunk_size)
+    # Claims left by a dead worker go back to pending first, so this sweep posts them again.
+    payout_requests_release_stale_issuing()
     try:
         with transaction.atomic():
             batch = PayoutBatch.objects.create(
@@ -168,7 +208,10 @@ def payout_batch_resume(*, batch_id: int) -> int:
 
     For a batch whose messages were lost (a killed worker's unacknowledged tasks wait for the
     broker's visibility timeout; a flushed broker loses them). A chunk enqueued twice runs once.
+    Requests its dead worker left `issuing` go back to pending first, so the chunk posts them
+    again (same idempotency key).
     """
+    payout_requests_release_stale_issuing()
     with transaction.atomic():
         chunk_ids = list(
             PayoutChunk.objects.filter(batch_id=batch_id)
@@ -186,6 +229,9 @@ def payout_batches_resume_stalled(*, older_than: timedelta | None = None) -> lis
     still progressing is left alone, so its queue does not fill with duplicate chunks."""
     if older_than is None:
         older_than = timedelta(minutes=settings.PAYOUTS_STALLED_AFTER_MINUTES)
+    # Hourly: claims a dead worker left (single issues too) go back to pending, for the resumed
+    # chunks below or the next nightly sweep.
+    payout_requests_release_stale_issuing()
     cutoff = timezone.now() - older_than
     moving = PayoutChunk.objects.filter(
         Q(started_at__gte=cutoff) | Q(finished_at__gte=cutoff)
@@ -230,6 +276,10 @@ def _chunk_requests(chunk: PayoutChunk):  # type: ignore[no-untyped-def]
     qs = PayoutRequest.objects.filter(id__gte=chunk.first_id, id__lte=chunk.last_id, status=Pending)
     if chunk.batch.grant_id is not None:
         qs = qs.filter(grant_id=chunk.batch.grant_id)
+    else:
+        # A grant's rows inside the chunk's id range stay put until the grant is released,
+        # even if it was loaded after planning.
+        qs = qs.filter(_released_grants_q())
     return qs
 
 
@@ -260,22 +310,40 @@ def _issue_range_postgres(chunk: PayoutChunk, now: datetime) -> int:
     and then no longer matches `status = 'pending'`."""
     requests = PayoutRequest._meta.db_table
     ledger = LedgerEntry._meta.db_table
-    grant_filter = "AND r.grant_id = %(grant)s" if chunk.batch.grant_id is not None else ""
+    grants = BlanketGrant._meta.db_table
+    if chunk.batch.grant_id is not None:
+        grant_filter = "AND r.grant_id = %(grant)s"
+    else:
+        grant_filter = (
+            f"AND (r.grant_id IS NULL OR r.grant_id IN (SELECT id FROM {grants} "
+            "WHERE status IN ('issuing', 'done')))"
+        )
     sql = f"""
         WITH issued AS (
             UPDATE {requests} AS r
             SET status = 'issued', issued_at = %(now)s, updated_at = %(now)s,
                 valid_until = CASE WHEN r.validity_days IS NULL THEN NULL
                                    ELSE %(now)s + make_interval(days => r.validity_days) END,
-                attempts = r.attempts + 1, last_error = ''
+                attempts = r.attempts + 1, last_error = '', last_failure_retryable = false
             WHERE r.id BETWEEN %(first)s AND %(last)s AND r.status = 'pending' {grant_filter}
+            -- failed_chunk_id is left as it was (an issued request never fails again), so
+            -- RETURNING names the chunk that counted an earlier failure.
             RETURNING r.id, r.recipient_kind, r.recipient_id, r.instrument, r.amount, r.count,
-                      r.action, r.source_kind, r.source_ref, r.program, r.grant_id
+                      r.action, r.source_kind, r.source_ref, r.program, r.grant_id,
+                      r.failed_chunk_id
+        ),
+        ledger AS (
+            INSERT INTO {ledger} ({_LEDGER_COLUMNS})
+            SELECT id, recipient_kind, recipient_id, instrument, amount, count, action,
+                   source_kind, source_ref, program, grant_id, %(batch)s, %(now)s, 'ledger', ''
+            FROM issued
         )
-        INSERT INTO {ledger} ({_LEDGER_COLUMNS})
-        SELECT id, recipient_kind, recipient_id, instrument, amount, count, action, source_kind,
-               source_ref, program, grant_id, %(batch)s, %(now)s, 'ledger', ''
-        FROM issued
+        -- The data-modifying CTEs run once; this reads what they returned: the issued count
+        -- (NULL row) and, per chunk, the retried requests an earlier batch counted as failed.
+        SELECT NULL, COUNT(*) FROM issued
+        UNION ALL
+        SELECT failed_chunk_id, COUNT(*) FROM issued
+        WHERE failed_chunk_id IS NOT NULL GROUP BY failed_chunk_id
     """  # table names are ours, values are parameters
     with connection.cursor() as cursor:
         cursor.execute(
@@ -288,7 +356,14 @@ def _issue_range_postgres(chunk: PayoutChunk, now: datetime) -> int:
                 "batch": chunk.batch_id,
             },
         )
-        return cursor.rowcount
+        rows = cursor.fetchall()
+    issued = 0
+    for failed_chunk_id, n in rows:
+        if failed_chunk_id is None:
+            issued = n
+        else:
+            _move_failed_count(failed_chunk_id, to="skipped", n=n)
+    return issued
 
 
 def _issue_range_orm(chunk: PayoutChunk, now: datetime) -> int:
@@ -296,7 +371,7 @@ def _issue_range_orm(chunk: PayoutChunk, now: datetime) -> int:
     with a compare-and-set per validity, write the ledger in bulk."""
     rows = list(
         _chunk_requests(chunk)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .order_by("id")
         .values(
             "id",
@@ -311,6 +386,7 @@ def _issue_range_orm(chunk: PayoutChunk, now: datetime) -> int:
             "program",
             "grant_id",
             "validity_days",
+            "failed_chunk_id",
         )
     )
     by_validity: dict[int | None, list[int]] = defaultdict(list)
@@ -327,8 +403,15 @@ def _issue_range_orm(chunk: PayoutChunk, now: datetime) -> int:
                 valid_until=valid_until(now, validity_days),
                 attempts=F("attempts") + 1,
                 last_error="",
+                last_failure_retryable=False,
             )
             issued_ids.update(part)
+    retried: dict[int, int] = defaultdict(int)
+    for row in rows:
+        if row["failed_chunk_id"] is not None and row["id"] in issued_ids:
+            retried[row["failed_chunk_id"]] += 1
+    for failed_chunk_id, n in retried.items():
+        _move_failed_count(failed_chunk_id, to="skipped", n=n)
     LedgerEntry.objects.bulk_create(
         [
             LedgerEntry(
@@ -364,7 +447,15 @@ def _run_chunk_one_by_one(chunk: PayoutChunk, issuer: Issuer) -> None:
         if not page:
             break
         for request in page:
-            deliver_and_record(request, issuer=issuer, events=True, chunk=chunk)
+            try:
+                deliver_and_record(request, issuer=issuer, events=True, chunk=chunk)
+            except DatabaseError:
+                raise  # the database is gone: the task retries the chunk (autoretry_for)
+            except Exception as exc:
+                # deliver_and_record already turns delivery errors into a failed request; this
+                # is the last guard so one request can never stop the rest of the chunk.
+                logger.exception("payout request %s stopped in chunk %s", request.pk, chunk.pk)
+                _fail_stuck(request.pk, chunk, f"{type(exc).__name__}: {exc}")
         last_id = page[-1].pk
     with transaction.atomic():
         locked = PayoutChunk.objects.select_for_update().get(pk=chunk.pk)
@@ -374,17 +465,36 @@ def _run_chunk_one_by_one(chunk: PayoutChunk, issuer: Issuer) -> None:
         _finish_chunk(locked, done=0, failed=0, now=timezone.now())
 
 
+def _fail_stuck(request_id: int, chunk: PayoutChunk, error: str) -> None:
+    with transaction.atomic():
+        changed = PayoutRequest.objects.filter(
+            pk=request_id, status__in=[Pending, PayoutRequest.Status.ISSUING]
+        ).update(
+            status=PayoutRequest.Status.FAILED,
+            updated_at=timezone.now(),
+            last_error=f"예상하지 못한 오류: {error}"[:2000],
+            # We cannot tell whether the post left: cancelling needs a look in billing.
+            last_failure_retryable=True,
+            failed_chunk_id=chunk.pk,
+        )
+        if changed:
+            PayoutChunk.objects.filter(pk=chunk.pk).update(failed=F("failed") + 1)
+
+
 def _finish_chunk(chunk: PayoutChunk, *, done: int, failed: int, now: datetime) -> None:
     """Mark the (locked) chunk done and add it to its batch, in the caller's transaction."""
     chunk.status = PayoutChunk.Status.DONE
     chunk.done += done
     chunk.failed += failed
+    # Planned but issued or cancelled by someone else (another batch, a single issue).
+    chunk.skipped = max(0, chunk.total - chunk.done - chunk.failed)
     chunk.finished_at = now
-    chunk.save(update_fields=["status", "done", "failed", "finished_at"])
+    chunk.save(update_fields=["status", "done", "failed", "skipped", "finished_at"])
     PayoutBatch.objects.filter(pk=chunk.batch_id).update(
         chunks_finished=F("chunks_finished") + 1,
         done=F("done") + chunk.done,
         failed=F("failed") + chunk.failed,
+        skipped=F("skipped") + chunk.skipped,
         processed=F("processed") + chunk.total,
     )
     # The batch row is locked by the update above until this transaction commits, so exactly
@@ -394,11 +504,18 @@ def _finish_chunk(chunk: PayoutChunk, *, done: int, failed: int, now: datetime) 
         status=PayoutBatch.Status.RUNNING,
         chunks_finished__gte=F("chunks_total"),
     ).update(status=PayoutBatch.Status.FINISHED, finished_at=now)
-    if closed and chunk.batch.grant_id is not None:
-        grant_has_pending = PayoutRequest.objects.filter(
-            grant_id=chunk.batch.grant_id, status=Pending
-        ).exists()
-        if not grant_has_pending:
-            BlanketGrant.objects.filter(
-                Q(pk=chunk.batch.grant_id), ~Q(status=BlanketGrant.Status.DONE)
-            ).update(status=BlanketGrant.Status.DONE, updated_at=now)
+    if chunk.batch.grant_id is not None:
+        if closed:
+            close_grant_if_final(chunk.batch.grant_id)
+    else:
+        # The nightly sweep may have issued the last open requests of a released grant.
+        grant_ids = (
+            PayoutRequest.objects.filter(
+                id__gte=chunk.first_id, id__lte=chunk.last_id, grant__isnull=False
+            )
+            .order_by()
+            .values_list("grant_id", flat=True)
+            .distinct()
+        )
+        for grant_id in list(grant_ids):
+            close_grant_if_final(grant_id)

@@ -2,15 +2,22 @@
 the same idempotency key twice."""
 
 import socket
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from payouts.issuers import HttpIssuer, LedgerIssuer, get_issuer
-from payouts.models import LedgerEntry, PayoutRequest
+from payouts.models import LedgerEntry, PayoutBatch, PayoutRequest
+from payouts.selectors import reconciliation_report
+from payouts.services.batches import payout_batch_start_nightly, payout_chunk_run
 from payouts.services.requests import (
+    TransitionRefused,
     deliver_and_record,
+    payout_request_cancel,
     payout_request_issue,
     payout_request_retry,
+    payout_requests_release_stale_issuing,
 )
 from tests.payouts.billing_server import BillingServer
 from tests.payouts.factories import PayoutRequestFactory, PointsRequestFactory
@@ -93,17 +100,113 @@ def test_every_try_timing_out_fails_the_request(billing):
     assert "시간 초과" in failed.last_error
 
 
-def test_two_deliveries_of_the_same_request_are_answered_twice_and_recorded_once(billing):
-    # Two workers holding the same pending request (a redelivered task): both post, billing
-    # answers both with the same grant, our compare-and-set records one.
+def test_a_second_worker_holding_the_same_request_does_not_post(billing):
+    # Two workers holding the same pending request (a redelivered task): the first claims it
+    # (pending → issuing) before posting, the second finds the claim taken and posts nothing.
     request = PayoutRequestFactory()
     stale_copy = PayoutRequest.objects.get(pk=request.pk)
     issuer = _issuer(billing.url)
     assert deliver_and_record(request, issuer=issuer, events=True) is True
     assert deliver_and_record(stale_copy, issuer=issuer, events=True) is False
+    assert billing.state.posts[request.idempotency_key] == 1
+    assert LedgerEntry.objects.filter(request=request).count() == 1
+
+
+def test_claim_left_by_a_dead_worker_is_released_and_reposted_with_the_same_key(billing):
+    # The worker claimed and posted (billing granted), then died before recording: the claim
+    # times out, goes back to pending, and the repost is answered twice by billing, recorded once.
+    request = PayoutRequestFactory()
+    issuer = _issuer(billing.url)
+    PayoutRequest.objects.filter(pk=request.pk).update(status=Status.ISSUING)
+    issuer.deliver(request)  # the post of the dead worker
+    assert payout_requests_release_stale_issuing(older_than=timedelta(minutes=20)) == 0
+    PayoutRequest.objects.filter(pk=request.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=21)
+    )
+    assert payout_requests_release_stale_issuing(older_than=timedelta(minutes=20)) == 1
+    issued = payout_request_issue(request_id=request.pk, issuer=issuer)
+    assert issued.status == Status.ISSUED
     assert billing.state.posts[request.idempotency_key] == 2
     assert len(billing.state.grants) == 1
+    entry = LedgerEntry.objects.get(request=request)
+    assert entry.external_ref == "B-1"
+
+
+def test_cancel_during_an_http_delivery_is_refused_and_the_grant_is_recorded(billing):
+    # The race the claim closes: a cancel arriving while billing is granting used to win the
+    # compare-and-set on `pending`, leaving a grant in billing and nothing in our ledger.
+    request = PayoutRequestFactory()
+    outcome = {}
+
+    class CancelWhilePosting(HttpIssuer):
+        def deliver(self, req):
+            try:
+                payout_request_cancel(request_id=req.pk, reason="고객 요청")
+            except TransitionRefused as exc:
+                outcome["refused"] = str(exc)
+            return super().deliver(req)
+
+    issuer = CancelWhilePosting(url=billing.url, connect_timeout=0.5, read_timeout=0.5)
+    issued = payout_request_issue(request_id=request.pk, issuer=issuer)
+    assert "지급 중" in outcome["refused"]
+    assert issued.status == Status.ISSUED
     assert LedgerEntry.objects.filter(request=request).count() == 1
+    assert reconciliation_report().ok
+
+
+def test_ambiguous_failure_cannot_be_cancelled_without_a_check_but_a_refusal_can(billing):
+    billing.state.fail_next = 100  # 5xx every time: billing may or may not have granted
+    ambiguous = payout_request_issue(
+        request_id=PayoutRequestFactory().pk, issuer=_issuer(billing.url, max_attempts=2)
+    )
+    assert ambiguous.status == Status.FAILED and ambiguous.last_failure_retryable
+    with pytest.raises(TransitionRefused, match="청구 시스템에서 이미 지급되었을 수"):
+        payout_request_cancel(request_id=ambiguous.pk)
+    assert payout_request_cancel(request_id=ambiguous.pk, checked=True).status == Status.CANCELLED
+
+    billing.state.fail_next = 0
+    billing.state.status = 422
+    refused = payout_request_issue(
+        request_id=PayoutRequestFactory().pk, issuer=_issuer(billing.url)
+    )
+    assert refused.status == Status.FAILED and not refused.last_failure_retryable
+    assert payout_request_cancel(request_id=refused.pk).status == Status.CANCELLED
+
+
+def test_retry_after_an_ambiguous_failure_reposts_the_same_key(billing):
+    billing.state.fail_next = 2
+    request = PayoutRequestFactory()
+    issuer = _issuer(billing.url, max_attempts=2)
+    assert payout_request_issue(request_id=request.pk, issuer=issuer).status == Status.FAILED
+    payout_request_retry(request_id=request.pk)  # eager task: issues with the default issuer
+    request.refresh_from_db()
+    if request.status == Status.PENDING:
+        payout_request_issue(request_id=request.pk, issuer=issuer)
+    request.refresh_from_db()
+    assert request.status == Status.ISSUED
+    assert set(billing.state.posts) == {request.idempotency_key}
+
+
+def test_one_bad_request_does_not_stop_its_http_chunk(billing, settings):
+    # A non-ASCII key (made before keys were validated) makes httpx raise UnicodeEncodeError
+    # while building the header: that request fails, the rest of the chunk is issued.
+    settings.PAYOUTS_CHUNK_SIZE = 10
+    good = PayoutRequestFactory.create_batch(2)
+    bad = PayoutRequestFactory()
+    PayoutRequest.objects.filter(pk=bad.pk).update(idempotency_key="키:한글")
+    more = PayoutRequestFactory()
+    batch, _ = payout_batch_start_nightly(run_date=date(2026, 1, 5))  # chunks run eagerly
+    batch = PayoutBatch.objects.get(pk=batch.pk)
+    for chunk_id in batch.chunks.values_list("pk", flat=True):
+        payout_chunk_run(chunk_id=chunk_id, issuer=_issuer(billing.url))
+    batch.refresh_from_db()
+    bad.refresh_from_db()
+    assert bad.status == Status.FAILED
+    assert "UnicodeEncodeError" in bad.last_error
+    for request in [*good, more]:
+        request.refresh_from_db()
+        assert request.status == Status.ISSUED
+    assert (batch.status, batch.done, batch.failed) == (PayoutBatch.Status.FINISHED, 3, 1)
 
 
 def test_issue_task_run_twice_posts_once(billing):

@@ -195,9 +195,11 @@ def test_failed_request_is_retried_and_then_issued_once(admin_user):
     assert request.status == Status.ISSUED
     assert LedgerEntry.objects.filter(request=request).count() == 1
     assert [(e.from_status, e.to_status) for e in request.events.all()] == [
-        (Status.PENDING, Status.FAILED),
+        (Status.PENDING, Status.ISSUING),
+        (Status.ISSUING, Status.FAILED),
         (Status.FAILED, Status.PENDING),
-        (Status.PENDING, Status.ISSUED),
+        (Status.PENDING, Status.ISSUING),
+        (Status.ISSUING, Status.ISSUED),
     ]
     assert request.events.get(to_status=Status.PENDING).actor == admin_user
 

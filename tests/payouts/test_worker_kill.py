@@ -25,7 +25,7 @@ from django.db import connection
 from django.db.models import Count
 from kombu import Connection
 
-from payouts.models import LedgerEntry, PayoutBatch, PayoutRequest
+from payouts.models import BlanketGrant, LedgerEntry, PayoutBatch, PayoutRequest
 from payouts.selectors import reconciliation_report
 from payouts.services.grants import blanket_grant_load, synthetic_recipients
 from tests.payouts.factories import BlanketGrantFactory
@@ -132,6 +132,8 @@ def _batch() -> PayoutBatch | None:
 def test_worker_killed_mid_batch_then_rerun_issues_every_request_exactly_once(tmp_path):
     grant = BlanketGrantFactory(code="worker-kill")
     assert blanket_grant_load(grant=grant, recipients=synthetic_recipients(REQUESTS)) == REQUESTS
+    # Released, as its own batch would: the nightly sweep issues only released grants' rows.
+    BlanketGrant.objects.filter(pk=grant.pk).update(status=BlanketGrant.Status.ISSUING)
     log = tmp_path / "worker.log"
     # Hold a row lock on one request in the middle of the batch from another connection.
     held_id = (
