@@ -56,3 +56,12 @@ def test_database_is_postgresql_when_configured():
     from django.db import connection
 
     assert connection.vendor == "postgresql"
+
+
+def test_openapi_schema_validates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yml"
+    # --fail-on-warn turns any view drf-spectacular cannot describe into an error.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert "/api/v1/quotes/" in out.read_text()
