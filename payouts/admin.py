@@ -8,12 +8,13 @@ from typing import cast
 
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from payouts.models import (
     BlanketGrant,
@@ -25,7 +26,13 @@ from payouts.models import (
     PayoutRequestEvent,
 )
 from payouts.services.batches import payout_batch_resume
-from payouts.services.grants import BlanketGrantError, blanket_grant_start
+from payouts.services.grants import (
+    BlanketGrantError,
+    blanket_grant_check,
+    blanket_grant_create,
+    blanket_grant_start,
+    blanket_grant_update,
+)
 from payouts.services.requests import TransitionRefused, payout_request_retry
 
 
@@ -132,34 +139,6 @@ class PayoutRequestAdmin(ReadOnlyAdmin):
             )
 
 
-class PayoutChunkInline(admin.TabularInline):
-    model = PayoutChunk
-    extra = 0
-    can_delete = False
-    fields = (
-        "index",
-        "first_id",
-        "last_id",
-        "status",
-        "total",
-        "done",
-        "failed",
-        "runs",
-        "started_at",
-        "finished_at",
-    )
-    readonly_fields = fields
-    max_num = 0
-    show_change_link = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        # Unfinished chunks first: they are the ones an operator looks for.
-        return super().get_queryset(request).order_by("-status", "index")
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(PayoutBatch)
 class PayoutBatchAdmin(ReadOnlyAdmin):
     list_display = (
@@ -172,15 +151,53 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
         "total",
         "done",
         "failed",
+        "skipped",
         "chunks_display",
         "started_at",
         "finished_at",
     )
     list_filter = ("kind", "status")
     list_select_related = ("grant",)
-    readonly_fields = ("progress_bar",)
-    inlines = [PayoutChunkInline]
+    readonly_fields = ("progress_bar", "unfinished_chunks")
     actions = ["resume"]
+    # A 17.3-million grant has 8,650 chunks: the page lists only the unfinished ones, capped,
+    # with a summary line, instead of an inline of every chunk.
+    chunks_shown = 100
+
+    @admin.display(description="미완료 청크")
+    def unfinished_chunks(self, obj: PayoutBatch) -> str:
+        unfinished = obj.chunks.exclude(status=PayoutChunk.Status.DONE).order_by("index")
+        rows = list(
+            unfinished.values_list(
+                "index", "first_id", "last_id", "status", "total", "done", "failed", "runs"
+            )[: self.chunks_shown]
+        )
+        left = obj.chunks_total - obj.chunks_finished
+        summary = format_html(
+            "<p>청크 {}개 중 {}개 완료, {}개 남음{}.</p>",
+            f"{obj.chunks_total:,}",
+            f"{obj.chunks_finished:,}",
+            f"{left:,}",
+            f" (앞의 {self.chunks_shown}개만 표시)" if left > self.chunks_shown else "",
+        )
+        if not rows:
+            return summary
+        labels = dict(PayoutChunk.Status.choices)
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}–{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td>{}</td></tr>",
+            (
+                (index, first, last, labels.get(status, status), total, done, failed, runs)
+                for index, first, last, status, total, done, failed, runs in rows
+            ),
+        )
+        return format_html(
+            "{}<table><thead><tr><th>순번</th><th>요청 ID 범위</th><th>상태</th><th>계획</th>"
+            "<th>지급</th><th>실패</th><th>실행 횟수</th></tr></thead><tbody>{}</tbody></table>",
+            summary,
+            body,
+        )
 
     @admin.display(description="진행률")
     def progress_bar(self, obj: PayoutBatch) -> str:
@@ -244,23 +261,88 @@ class BlanketGrantAdmin(admin.ModelAdmin):
         "count",
         "status",
         "recipients_count",
+        "error_short",
         "created_at",
     )
     list_filter = ("status", "instrument", "program")
     search_fields = ("code", "name")
-    readonly_fields = ("status", "recipients_count", "policy_version", "created_by")
+    readonly_fields = ("status", "error", "recipients_count", "policy_version", "created_by")
     actions = ["run"]
 
+    @admin.display(description="오류")
+    def error_short(self, obj: BlanketGrant) -> str:
+        return obj.error[:80] + ("…" if len(obj.error) > 80 else "")
+
     def get_readonly_fields(self, request: HttpRequest, obj: BlanketGrant | None = None):  # type: ignore[no-untyped-def]
-        # Once recipients are loaded, their requests carry the definition: it is frozen.
-        if obj is not None and obj.status != BlanketGrant.Status.DRAFT:
+        # Once recipients are loaded their requests carry the definition (and keys carry the
+        # code): it is frozen; only the name, description and CSV of a draft can change.
+        if obj is not None and (obj.status != BlanketGrant.Status.DRAFT or obj.requests.exists()):
             return [f.name for f in obj._meta.fields if f.name != "id"]
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        # Through the services, so a coupon gets its policy version and validity like a grant
+        # made by the command, and a grant with requests cannot be redefined.
+        data = {
+            name: form.cleaned_data[name]
+            for name in (
+                "code",
+                "name",
+                "instrument",
+                "recipient_kind",
+                "amount",
+                "count",
+                "validity_days",
+                "program",
+                "segment",
+                "synthetic_count",
+                "recipients_csv",
+            )
+            if name in form.cleaned_data
+        }
+        try:
+            if change:
+                saved = blanket_grant_update(grant=obj, **data)
+            else:
+                saved = blanket_grant_create(actor=cast("User", request.user), **data)
+        except BlanketGrantError as exc:
+            raise ValidationError(str(exc)) from exc
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        admin_site = self
+
+        class ServiceCheckedForm(form):  # type: ignore[misc,valid-type]
+            """The service's refusals (a code that is not a slug, a bound) as form errors,
+            not a 500 after the form said it was valid."""
+
+            def clean(self):  # type: ignore[no-untyped-def]
+                cleaned = super().clean()
+                code = cleaned.get("code")
+                if code is not None and not self.errors:
+                    try:
+                        admin_site._check(cleaned, self.instance)
+                    except BlanketGrantError as exc:
+                        raise ValidationError(str(exc)) from exc
+                return cleaned
+
+        return ServiceCheckedForm
+
+    @staticmethod
+    def _check(cleaned: dict, instance: BlanketGrant) -> None:
+        blanket_grant_check(
+            code=cleaned.get("code", instance.code),
+            name=cleaned.get("name", instance.name),
+            program=cleaned.get("program", instance.program),
+            synthetic_count=cleaned.get("synthetic_count", instance.synthetic_count),
+            instrument=cleaned.get("instrument", instance.instrument),
+            amount=cleaned.get("amount", instance.amount),
+            count=cleaned.get("count", instance.count),
+            validity_days=cleaned.get("validity_days", instance.validity_days),
+        )
 
     def has_run_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("payouts.run_blanketgrant")

@@ -18,18 +18,25 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import IO, Any
 
 from django.contrib.auth.models import User
+from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from payouts.models import BlanketGrant, PayoutBatch, PayoutRequest, RecipientKind, SourceKind
 from payouts.services.batches import payout_batch_start_for_grant
-from payouts.services.requests import PayoutRuleError, instrument_fields
+from payouts.services.requests import (
+    MAX_COUNT,
+    PayoutRuleError,
+    instrument_fields,
+    is_header_safe,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +49,49 @@ class BlanketGrantError(ValueError):
     """Bad grant definition or bad recipient input; the message says which and where."""
 
 
+# Codes and program codes are part of every idempotency key (`grant:{code}:…`), posted as an
+# HTTP header: ASCII slugs only.
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+MAX_CODE = BlanketGrant._meta.get_field("code").max_length or 64
+MAX_NAME = BlanketGrant._meta.get_field("name").max_length or 200
+
+
+def _check_definition(*, code: str, name: str, program: str, synthetic_count: int | None) -> None:
+    if not code or len(code) > MAX_CODE or not _SLUG.match(code):
+        raise BlanketGrantError(
+            f"코드는 영문·숫자·하이픈·밑줄로 1~{MAX_CODE}자여야 합니다: {code[:80]!r}"
+        )
+    if program and (len(program) > MAX_CODE or not _SLUG.match(program)):
+        raise BlanketGrantError(
+            f"프로그램 코드는 영문·숫자·하이픈·밑줄로 {MAX_CODE}자 이하여야 합니다: "
+            f"{program[:80]!r}"
+        )
+    if len(name) > MAX_NAME:
+        raise BlanketGrantError(f"이름은 {MAX_NAME}자 이하여야 합니다.")
+    if synthetic_count is not None and synthetic_count < 1:
+        raise BlanketGrantError("합성 대상 수는 1 이상이어야 합니다.")
+    if synthetic_count is not None and synthetic_count > MAX_COUNT:
+        raise BlanketGrantError(f"합성 대상 수는 {MAX_COUNT:,} 이하여야 합니다.")
+
+
 def grant_key_prefix(grant: BlanketGrant) -> str:
     return f"grant:{grant.code}:{grant.recipient_kind}:"
+
+
+def blanket_grant_check(
+    *,
+    code: str,
+    name: str,
+    program: str,
+    synthetic_count: int | None,
+    instrument: str,
+    amount: int | None,
+    count: int | None,
+    validity_days: int | None,
+) -> None:
+    """Raise BlanketGrantError if the definition breaks a rule (for forms, before saving)."""
+    _check_definition(code=code, name=name, program=program, synthetic_count=synthetic_count)
+    _grant_fields(instrument=instrument, amount=amount, count=count, validity=validity_days)
 
 
 def blanket_grant_create(
@@ -58,9 +106,13 @@ def blanket_grant_create(
     program: str = "",
     segment: str = "",
     synthetic_count: int | None = None,
+    recipients_csv: File | None = None,
     actor: User | None = None,
 ) -> BlanketGrant:
-    """Create a draft grant, or return the one with this code if it has the same definition."""
+    """Create a draft grant, or return the one with this code if it has the same definition.
+
+    Coupons get the published policy version and its validity (unless given)."""
+    _check_definition(code=code, name=name, program=program, synthetic_count=synthetic_count)
     if recipient_kind not in RecipientKind.values:
         raise BlanketGrantError(f"알 수 없는 대상 계정 종류: {recipient_kind!r}")
     fields = _grant_fields(
@@ -89,8 +141,45 @@ def blanket_grant_create(
         program=program,
         segment=segment,
         synthetic_count=synthetic_count,
+        recipients_csv=recipients_csv,
         created_by=actor,
     )
+
+
+_DEFINITION = ("instrument", "recipient_kind", "amount", "count", "validity_days", "program")
+
+
+def blanket_grant_update(*, grant: BlanketGrant, **changes: Any) -> BlanketGrant:
+    """Change a grant that has no requests yet. Once recipients are loaded their requests carry
+    the definition (instrument, amount, keys with the code), so it is frozen: make a new grant.
+    """
+    with transaction.atomic():
+        locked = BlanketGrant.objects.select_for_update().get(pk=grant.pk)
+        if locked.requests.exists() and any(
+            changes.get(f, getattr(locked, f)) != getattr(locked, f) for f in (*_DEFINITION, "code")
+        ):
+            raise BlanketGrantError(
+                f"{locked.code}: 대상이 이미 적재되어 지급 내용을 바꿀 수 없습니다. "
+                "새 일괄 지급을 만드세요."
+            )
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        _check_definition(
+            code=locked.code,
+            name=locked.name,
+            program=locked.program,
+            synthetic_count=locked.synthetic_count,
+        )
+        fields = _grant_fields(
+            instrument=locked.instrument,
+            amount=locked.amount,
+            count=locked.count,
+            validity=locked.validity_days,
+        )
+        locked.validity_days = fields["validity_days"]
+        locked.policy_version = fields["policy_version"]
+        locked.save()
+    return locked
 
 
 def _grant_fields(
@@ -108,19 +197,35 @@ def recipients_from_csv(stream: IO[str]) -> Iterator[str]:
     """Account ids from a CSV text stream: the first column of each row, one id a row.
 
     A first row reading `recipient_id` (or `id`) is a header. Blank rows are skipped. An id
-    that is too long or has spaces stops the load with its line number.
+    that is too long or is not visible ASCII (it becomes part of an HTTP header), or a file
+    that is not UTF-8, stops the load with its line number.
     """
     reader = csv.reader(stream)
-    for line_no, row in enumerate(reader, start=1):
+    line_no = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            raise BlanketGrantError(
+                f"{line_no + 1}행 근처: CSV가 UTF-8이 아닙니다 ({exc.reason}). "
+                "UTF-8로 저장해 다시 올리세요."
+            ) from exc
+        except csv.Error as exc:
+            raise BlanketGrantError(f"{reader.line_num}행: CSV 형식 오류: {exc}") from exc
+        line_no = reader.line_num
         if not row or not row[0].strip():
             continue
         value = row[0].strip()
-        if line_no == 1 and value.lower() in {"recipient_id", "id", "account_id"}:
+        if line_no == 1 and value.lower().lstrip("\ufeff") in {"recipient_id", "id", "account_id"}:
             continue
         if len(value) > MAX_RECIPIENT_ID:
             raise BlanketGrantError(f"{line_no}행: 계정 ID가 {MAX_RECIPIENT_ID}자를 넘습니다.")
-        if any(ch.isspace() for ch in value) or "\x00" in value:
-            raise BlanketGrantError(f"{line_no}행: 계정 ID에 공백이나 제어 문자가 있습니다.")
+        if not is_header_safe(value):
+            raise BlanketGrantError(
+                f"{line_no}행: 계정 ID는 공백 없는 ASCII 문자여야 합니다: {value[:40]!r}"
+            )
         yield value
 
 
@@ -132,8 +237,11 @@ def synthetic_recipients(count: int) -> Iterator[str]:
 def _validated(recipients: Iterable[str]) -> Iterator[str]:
     for n, value in enumerate(recipients, start=1):
         value = str(value)
-        if not value or len(value) > MAX_RECIPIENT_ID or "\x00" in value:
-            raise BlanketGrantError(f"{n}번째 대상: 계정 ID가 비었거나 너무 깁니다: {value[:80]!r}")
+        if not value or len(value) > MAX_RECIPIENT_ID or not is_header_safe(value):
+            raise BlanketGrantError(
+                f"{n}번째 대상: 계정 ID는 1~{MAX_RECIPIENT_ID}자의 공백 없는 ASCII 문자여야 "
+                f"합니다: {value[:80]!r}"
+            )
         yield value
 
 
@@ -153,16 +261,24 @@ def blanket_grant_load(
     stream = _validated(recipients)
     added = 0
     postgres = connection.vendor == "postgresql"
-    while True:
-        part = list(islice(stream, slice_size))
-        if not part:
-            break
-        with transaction.atomic():
-            if postgres:
-                added += _load_slice_postgres(grant, fields, part)
-            else:
-                added += _load_slice_orm(grant, fields, part)
-        del part
+    try:
+        while True:
+            part = list(islice(stream, slice_size))
+            if not part:
+                break
+            with transaction.atomic():
+                if postgres:
+                    added += _load_slice_postgres(grant, fields, part)
+                else:
+                    added += _load_slice_orm(grant, fields, part)
+            del part
+    except BlanketGrantError as exc:
+        # Earlier slices are committed (a rerun resumes them); the grant is marked failed so the
+        # nightly sweep leaves those rows alone until a load of the corrected file succeeds.
+        blanket_grant_mark_failed(
+            grant=grant, error=f"대상 적재 실패 (새 대상 {added:,}건 적재 후): {exc}"
+        )
+        raise
     _after_load(grant)
     logger.info("grant %s: %s recipients added", grant.code, added)
     return added
@@ -265,10 +381,27 @@ def blanket_grant_load_queryset(
     """Recipients are `field` of every row of `queryset` (e.g. the accounts of a segment).
 
     On PostgreSQL the ids never leave the server: one INSERT … SELECT from the queryset's SQL.
-    Elsewhere they are streamed with a server-side iterator.
+    Elsewhere they are streamed with a server-side iterator. The field must be a plain column
+    of the model (not a relation); rows whose value is NULL, empty, longer than an account id or
+    not visible ASCII are skipped (they cannot name an account).
     """
+    name = queryset.model._meta.pk.name if field == "pk" else field
+    try:
+        model_field = queryset.model._meta.get_field(name)
+    except Exception as exc:
+        raise BlanketGrantError(f"{queryset.model._meta.label}에 {field} 필드가 없습니다.") from exc
+    if model_field.is_relation or not getattr(model_field, "concrete", False):
+        raise BlanketGrantError(
+            f"{queryset.model._meta.label}.{name}은(는) 관계 필드라 대상 ID로 쓸 수 없습니다. "
+            "값이 하나인 필드(예: pk, username)를 지정하세요."
+        )
+    queryset = queryset.exclude(**{f"{name}__isnull": True})
     if connection.vendor != "postgresql":
-        ids = (str(v) for v in queryset.values_list(field, flat=True).iterator(chunk_size=5000))
+        ids = (
+            str(v)
+            for v in queryset.values_list(name, flat=True).iterator(chunk_size=5000)
+            if 0 < len(str(v)) <= MAX_RECIPIENT_ID and is_header_safe(str(v))
+        )
         return blanket_grant_load(grant=grant, recipients=ids)
     fields = _grant_fields(
         instrument=grant.instrument,
@@ -276,8 +409,13 @@ def blanket_grant_load_queryset(
         count=grant.count,
         validity=grant.validity_days,
     )
-    inner_sql, inner_params = queryset.values_list(field).query.sql_with_params()
-    sql = _insert_select_sql(f"SELECT DISTINCT (q.v)::text AS v FROM ({inner_sql}) AS q(v)", "s.v")
+    inner_sql, inner_params = queryset.values_list(name).query.sql_with_params()
+    sql = _insert_select_sql(
+        f"SELECT DISTINCT (q.v)::text AS v FROM ({inner_sql}) AS q(v) "
+        # Visible ASCII, 1..64 characters: the same rule as a CSV id.
+        f"WHERE (q.v)::text ~ '^[!-~]{{1,{MAX_RECIPIENT_ID}}}$'",
+        "s.v",
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [*_insert_params(grant, fields), *inner_params])
         added = cursor.rowcount
@@ -287,23 +425,44 @@ def blanket_grant_load_queryset(
 
 def _after_load(grant: BlanketGrant) -> None:
     total = PayoutRequest.objects.filter(grant=grant).count()
-    status = grant.status
-    if status in (BlanketGrant.Status.DRAFT, BlanketGrant.Status.DONE):
+    status = BlanketGrant.objects.values_list("status", flat=True).get(pk=grant.pk)
+    if status in (BlanketGrant.Status.DRAFT, BlanketGrant.Status.DONE, BlanketGrant.Status.FAILED):
         has_pending = PayoutRequest.objects.filter(
             grant=grant, status=PayoutRequest.Status.PENDING
         ).exists()
-        if status == BlanketGrant.Status.DRAFT or has_pending:
+        # A complete load clears an earlier failure; the grant is released only by its batch.
+        if status != BlanketGrant.Status.DONE or has_pending:
             status = BlanketGrant.Status.LOADED
     BlanketGrant.objects.filter(pk=grant.pk).update(
-        recipients_count=total, status=status, updated_at=timezone.now()
+        recipients_count=total, status=status, error="", updated_at=timezone.now()
     )
     grant.recipients_count = total
     grant.status = status
+    grant.error = ""
+
+
+def blanket_grant_mark_failed(*, grant: BlanketGrant, error: str) -> None:
+    """Record why loading or running the grant stopped; shown in the admin. Its loaded rows
+    stay pending, outside the nightly sweep, until a later load succeeds."""
+    total = PayoutRequest.objects.filter(grant=grant).count()
+    BlanketGrant.objects.filter(pk=grant.pk).update(
+        status=BlanketGrant.Status.FAILED,
+        error=error[:5000],
+        recipients_count=total,
+        updated_at=timezone.now(),
+    )
+    grant.status = BlanketGrant.Status.FAILED
+    grant.error = error[:5000]
+    grant.recipients_count = total
+    logger.warning("grant %s failed: %s", grant.code, error)
 
 
 def _recipients_of(grant: BlanketGrant) -> Iterable[str]:
     if grant.recipients_csv:
-        grant.recipients_csv.open("rb")
+        try:
+            grant.recipients_csv.open("rb")
+        except OSError as exc:
+            raise BlanketGrantError(f"대상 CSV를 열 수 없습니다: {exc}") from exc
         text = io.TextIOWrapper(grant.recipients_csv.file, encoding="utf-8-sig", newline="")
         return recipients_from_csv(text)
     if grant.synthetic_count:
@@ -334,10 +493,16 @@ def blanket_grant_run(
     batch that issues them. Running it again loads nothing twice and issues only what is still
     pending."""
     grant = BlanketGrant.objects.get(pk=grant_id)
-    source = recipients if recipients is not None else _recipients_of(grant)
     try:
-        blanket_grant_load(grant=grant, recipients=source)
-    finally:
-        if grant.recipients_csv:
-            grant.recipients_csv.close()
-    return payout_batch_start_for_grant(grant=grant, actor=actor, enqueue=enqueue)
+        source = recipients if recipients is not None else _recipients_of(grant)
+        try:
+            blanket_grant_load(grant=grant, recipients=source)
+        finally:
+            if grant.recipients_csv:
+                grant.recipients_csv.close()
+        return payout_batch_start_for_grant(grant=grant, actor=actor, enqueue=enqueue)
+    except Exception as exc:
+        # Run by a worker from the admin: nobody sees the traceback, so the grant shows why.
+        if grant.status != BlanketGrant.Status.FAILED:
+            blanket_grant_mark_failed(grant=grant, error=f"{type(exc).__name__}: {exc}")
+        raise

@@ -58,6 +58,10 @@ class TransitionRefused(Exception):
         self.to_status = to
 
 
+MAX_AMOUNT = 2**63 - 1  # 원, PositiveBigIntegerField
+MAX_COUNT = 2**31 - 1  # PositiveIntegerField
+MAX_VALIDITY_DAYS = 2**15 - 1  # days, PositiveSmallIntegerField
+
 # Payment actions that charge or discount an amount; the others act on the payment as a whole.
 _ACTIONS_WITH_AMOUNT = frozenset({PaymentAction.RECHARGE, PaymentAction.FORCED_DISCOUNT})
 
@@ -93,6 +97,16 @@ def instrument_fields(
     for name, value in (("amount", amount), ("count", count)):
         if value is not None and (not isinstance(value, int) or value <= 0):
             raise PayoutRuleError(f"{name}은(는) 양의 정수여야 합니다.")
+    # The columns' bounds, checked here so a typo gives a clear message instead of a database
+    # error (amount: bigint, count: integer, validity: smallint).
+    if amount is not None and amount > MAX_AMOUNT:
+        raise PayoutRuleError(f"금액은 {MAX_AMOUNT:,}원 이하여야 합니다.")
+    if count is not None and count > MAX_COUNT:
+        raise PayoutRuleError(f"수량은 {MAX_COUNT:,} 이하여야 합니다.")
+    if validity_days is not None and (
+        not isinstance(validity_days, int) or not 1 <= validity_days <= MAX_VALIDITY_DAYS
+    ):
+        raise PayoutRuleError(f"유효기간은 1~{MAX_VALIDITY_DAYS:,}일이어야 합니다.")
     if instrument != Instrument.COUPON and computed_coupon is not None:
         raise PayoutRuleError("계산 쿠폰 금액은 쿠폰에만 씁니다.")
     if instrument != Instrument.POINTS and fare_as_points is not None:

@@ -49,7 +49,7 @@ def test_console_pages_render_in_korean(client, admin_user):
     assert "진행률" in page and "야간 일괄" in page
     detail = client.get(reverse("admin:payouts_payoutbatch_change", args=[batch.pk]))
     assert detail.status_code == 200
-    assert "지급 청크" in detail.content.decode()
+    assert "청크 2개 중 1개 완료, 1개 남음" in detail.content.decode()
     request = PayoutRequest.objects.first()
     assert (
         client.get(reverse("admin:payouts_payoutrequest_change", args=[request.pk])).status_code
@@ -185,3 +185,70 @@ def test_big_unfiltered_lists_use_the_planners_estimate(monkeypatch):
     assert estimated.count == 30  # from pg_class.reltuples, no count(*)
     filtered = EstimatedCountPaginator(PayoutRequest.objects.filter(status="issued"), 50)
     assert filtered.count == 0  # a filtered list is counted exactly
+
+
+def test_batch_page_lists_only_unfinished_chunks_capped(client, admin_user, monkeypatch):
+    from payouts.admin import PayoutBatchAdmin
+
+    monkeypatch.setattr(PayoutBatchAdmin, "chunks_shown", 3)
+    PayoutRequestFactory.create_batch(10)
+    batch, _ = payout_batch_start_nightly(run_date=dt.date(2026, 11, 24), chunk_size=2)
+    payout_chunk_run(chunk_id=batch.chunks.order_by("index").first().pk)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:payouts_payoutbatch_change", args=[batch.pk]))
+    html = page.content.decode()
+    assert "청크 5개 중 1개 완료, 4개 남음 (앞의 3개만 표시)" in html
+    assert html.count("<td>대기</td>") == 3  # chunks 1..3 of the 4 unfinished; done one hidden
+    assert "<td>완료</td>" not in html
+
+
+def test_admin_creates_a_coupon_grant_through_the_service(client, manager, published_policy):
+    client.force_login(manager)
+    response = client.post(
+        reverse("admin:payouts_blanketgrant_add"),
+        {
+            "code": "outage-coupon",
+            "name": "1015 쿠폰",
+            "instrument": "coupon",
+            "recipient_kind": "customer",
+            "amount": "5000",
+            "synthetic_count": "3",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    grant = BlanketGrant.objects.get()
+    assert grant.policy_version == published_policy.number
+    assert grant.validity_days == 60
+    assert grant.created_by == manager
+
+
+def test_admin_refuses_a_grant_code_that_is_not_a_slug(client, manager):
+    client.force_login(manager)
+    response = client.post(
+        reverse("admin:payouts_blanketgrant_add"),
+        {
+            "code": "코드",
+            "name": "x",
+            "instrument": "emoticon",
+            "recipient_kind": "customer",
+            "count": "3",
+        },
+    )
+    assert response.status_code == 200
+    assert not BlanketGrant.objects.exists()
+
+
+def test_grant_with_requests_cannot_be_redefined_and_shows_its_error(client, admin_user):
+    from payouts.services.grants import BlanketGrantError, blanket_grant_load, blanket_grant_update
+
+    grant = BlanketGrantFactory()
+    blanket_grant_load(grant=grant, recipients=["U1"])
+    BlanketGrant.objects.filter(pk=grant.pk).update(status="draft", error="3행: 잘못된 ID")
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:payouts_blanketgrant_change", args=[grant.pk]))
+    html = page.content.decode()
+    assert 'name="count"' not in html  # read-only once it has requests
+    assert "3행: 잘못된 ID" in html
+    with pytest.raises(BlanketGrantError, match="바꿀 수 없습니다"):
+        blanket_grant_update(grant=grant, count=5)
+    assert blanket_grant_update(grant=grant, name="새 이름").name == "새 이름"

@@ -229,3 +229,70 @@ def test_the_same_chunk_run_concurrently_on_postgres_issues_once():
     assert (batch.done, batch.chunks_finished, batch.status) == (300, 1, "finished")
     assert chunk.runs in (1, 2)  # the second claim may come after the first run finished
     assert LedgerEntry.objects.count() == 300
+
+
+def test_overlapping_nightly_and_grant_batches_add_up_with_skipped():
+    from payouts.services.batches import payout_batch_start_for_grant
+    from payouts.services.grants import blanket_grant_load
+    from tests.payouts.factories import BlanketGrantFactory
+
+    grant = BlanketGrantFactory()
+    blanket_grant_load(grant=grant, recipients=["U1", "U2", "U3"])
+    grant_batch = payout_batch_start_for_grant(grant=grant, enqueue=False)
+    nightly, _ = payout_batch_start_nightly(run_date=DAY)  # plans the same, released rows
+    nightly = _run_all(nightly)
+    grant_batch = _run_all(grant_batch)
+    assert (nightly.total, nightly.done, nightly.failed, nightly.skipped) == (3, 3, 0, 0)
+    assert (grant_batch.total, grant_batch.done, grant_batch.skipped) == (3, 0, 3)
+    grant.refresh_from_db()
+    assert grant.status == "done"
+    assert LedgerEntry.objects.count() == 3
+
+
+def test_a_retry_that_issues_moves_the_batch_count_from_failed_to_done(
+    settings, django_capture_on_commit_callbacks
+):
+    from payouts.services.requests import payout_request_retry
+
+    requests = PayoutRequestFactory.create_batch(3)
+    with BillingServer() as billing:
+        settings.PAYOUTS_ISSUER = "http"
+        settings.PAYOUTS_BILLING_URL = billing.url
+        settings.PAYOUTS_BILLING_MAX_ATTEMPTS = 1
+        billing.state.fail_next = 1
+        batch, _ = payout_batch_start_nightly(run_date=DAY)
+        batch = _run_all(batch)
+        assert (batch.done, batch.failed) == (2, 1)
+        with django_capture_on_commit_callbacks(execute=True):
+            payout_request_retry(request_id=requests[0].pk)  # eager: issued after commit
+    batch.refresh_from_db()
+    assert PayoutRequest.objects.get(pk=requests[0].pk).status == Status.ISSUED
+    assert (batch.done, batch.failed, batch.skipped) == (3, 0, 0)
+    assert LedgerEntry.objects.filter(batch=batch).count() == 3
+    from payouts.selectors import reconciliation_report
+
+    assert reconciliation_report().ok
+
+
+def test_a_failed_request_issued_by_a_later_nightly_counts_as_skipped_in_its_first_batch(
+    settings,
+):
+    from payouts.services.requests import payout_request_retry
+
+    request = PayoutRequestFactory()
+    with BillingServer() as billing:
+        settings.PAYOUTS_ISSUER = "http"
+        settings.PAYOUTS_BILLING_URL = billing.url
+        settings.PAYOUTS_BILLING_MAX_ATTEMPTS = 1
+        billing.state.fail_next = 1
+        first = _run_all(payout_batch_start_nightly(run_date=DAY)[0])
+    assert first.failed == 1
+    settings.PAYOUTS_ISSUER = "ledger"
+    from unittest import mock
+
+    with mock.patch("payouts.tasks.issue_request.delay"):  # the retry's message is lost
+        payout_request_retry(request_id=request.pk)
+    second = _run_all(payout_batch_start_nightly(run_date=DAY + dt.timedelta(days=1))[0])
+    first.refresh_from_db()
+    assert (second.done, second.failed) == (1, 0)
+    assert (first.done, first.failed, first.skipped) == (0, 0, 1)

@@ -53,8 +53,10 @@ def test_blanket_grant_command_from_stdin_and_synthetic(monkeypatch):
     assert LedgerEntry.objects.filter(instrument="points").count() == 5
 
 
-def test_blanket_grant_command_from_a_queryset():
+def test_blanket_grant_command_from_a_queryset(settings):
     from django.contrib.auth import get_user_model
+
+    settings.PAYOUTS_GRANT_QUERYSETS = ["auth.User"]
 
     get_user_model().objects.create(username="a")
     _grant("--queryset=auth.User", "--inline")
@@ -67,12 +69,76 @@ def test_blanket_grant_command_from_a_queryset():
         (["--csv=/nonexistent/x.csv"], "CSV를 읽을 수 없습니다"),
         (["--queryset=nope.Model"], "모델을 찾을 수 없습니다"),
         (["--queryset=auth.User:shoe_size"], "필드가 없습니다"),
+        (["--queryset=auth.User:groups"], "관계 필드"),
+        (["--queryset=auth.Group"], "쓸 수 없는 모델"),
+        (["--queryset=auth.Permission:content_type"], "쓸 수 없는 모델"),
         (["--synthetic=0"], "1 이상"),
+        (["--synthetic=1", "--validity-days=-5"], "유효기간은 1~32,767일"),
+        (["--synthetic=1", "--validity-days=99999"], "유효기간은 1~32,767일"),
+        (["--synthetic=99999999999"], "이하여야"),
+        (["--synthetic=1", "--count=99999999999"], "수량은 2,147,483,647 이하"),
+        (["--synthetic=1", "--code=" + "x" * 65], "코드는 영문"),
+        (["--synthetic=1", "--code=한글-코드"], "코드는 영문"),
+        (["--synthetic=1", "--code=a b"], "코드는 영문"),
     ],
 )
-def test_blanket_grant_command_bad_input_is_a_clear_error(args, message):
+def test_blanket_grant_command_bad_input_is_a_clear_error(args, message, settings):
+    settings.PAYOUTS_GRANT_QUERYSETS = ["auth.User", "nope.Model"]
     with pytest.raises(CommandError, match=message):
         _grant(*args)
+    assert not PayoutRequest.objects.exists()
+
+
+def test_blanket_grant_command_huge_amount_is_a_clear_error():
+    with pytest.raises(CommandError, match="금액은 9,223,372,036,854,775,807원 이하"):
+        call_command(
+            "payouts_blanket_grant",
+            "--code=huge",
+            "--instrument=channel_cash",
+            "--amount=99999999999999999999",
+            "--recipient-kind=customer",
+            "--synthetic=1",
+        )
+
+
+def test_blanket_grant_command_non_utf8_csv_is_a_clear_error_and_the_grant_failed(tmp_path):
+    path = tmp_path / "users.csv"
+    path.write_bytes(b"recipient_id\nU1\n" + "사용자\n".encode("euc-kr"))
+    with pytest.raises(CommandError, match="UTF-8"):
+        _grant(f"--csv={path}")
+    assert BlanketGrant.objects.get().status == BlanketGrant.Status.FAILED
+
+
+def test_queryset_skips_null_ids(admin_user):
+    # A nullable column (the admin log's object_id): rows without a value name no account.
+    from django.contrib.admin.models import ADDITION, LogEntry
+
+    from payouts.services.grants import blanket_grant_load_queryset
+    from tests.payouts.factories import BlanketGrantFactory
+
+    for object_id in ("X1", None, "X2"):
+        LogEntry.objects.create(user=admin_user, object_id=object_id, action_flag=ADDITION)
+    grant = BlanketGrantFactory()
+    added = blanket_grant_load_queryset(
+        grant=grant, queryset=LogEntry.objects.all(), field="object_id"
+    )
+    assert added == 2
+    assert set(grant.requests.values_list("recipient_id", flat=True)) == {"X1", "X2"}
+
+
+def test_no_issue_only_loads_and_the_nightly_leaves_the_grant_alone(tmp_path):
+    from datetime import date
+
+    from payouts.services.batches import payout_batch_start_nightly
+
+    path = tmp_path / "users.csv"
+    path.write_text("U1\nU2\n", encoding="utf-8")
+    _grant(f"--csv={path}", "--no-issue")
+    batch, _ = payout_batch_start_nightly(run_date=date(2026, 1, 5))
+    assert batch.total == 0
+    assert PayoutRequest.objects.filter(status="pending").count() == 2
+    assert not LedgerEntry.objects.exists()
+    assert BlanketGrant.objects.get().status == BlanketGrant.Status.LOADED
 
 
 def test_blanket_grant_command_refuses_an_amount_for_a_counted_instrument(tmp_path):

@@ -46,7 +46,8 @@ def test_csv_stream_loads_each_recipient_once_and_a_second_load_adds_nothing():
     ("csv_text", "message"),
     [
         ("U1\n" + "X" * 65 + "\n", "2행: 계정 ID가 64자"),
-        ("U1\nU 2\n", "2행: 계정 ID에 공백"),
+        ("U1\nU 2\n", "2행: 계정 ID는 공백 없는 ASCII"),
+        ("U1\nU\x002\n", "2행: 계정 ID는 공백 없는 ASCII"),
     ],
 )
 def test_bad_csv_line_stops_the_load_with_its_line_number(csv_text, message):
@@ -174,3 +175,69 @@ def test_streaming_load_keeps_memory_flat_on_postgres():
     assert added == 100_000
     assert peak < 10 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
     assert PayoutRequest.objects.filter(grant=grant).count() == 100_000
+
+
+def test_csv_failing_part_way_marks_the_grant_failed_and_the_nightly_leaves_its_rows():
+    from datetime import date
+
+    from payouts.services.batches import payout_batch_start_nightly
+
+    grant = BlanketGrantFactory()
+    csv_text = "U1\nU2\nU3\nbad id\nU5\n"
+    with pytest.raises(BlanketGrantError, match="4행"):
+        blanket_grant_load(
+            grant=grant, recipients=recipients_from_csv(io.StringIO(csv_text)), slice_size=2
+        )
+    grant.refresh_from_db()
+    assert grant.status == BlanketGrant.Status.FAILED
+    assert "4행" in grant.error
+    assert PayoutRequest.objects.filter(grant=grant, status="pending").count() == 2
+    batch, _ = payout_batch_start_nightly(run_date=date(2026, 1, 5))
+    assert batch.total == 0
+    assert not LedgerEntry.objects.exists()
+
+    # The corrected file loads completely: the failure is cleared, still not released.
+    fixed = "U1\nU2\nU3\nU4\nU5\n"
+    blanket_grant_load(grant=grant, recipients=recipients_from_csv(io.StringIO(fixed)))
+    grant.refresh_from_db()
+    assert (grant.status, grant.error, grant.recipients_count) == ("loaded", "", 5)
+
+
+def test_a_run_that_fails_in_the_worker_records_the_error_on_the_grant():
+    grant = BlanketGrantFactory(
+        recipients_csv=ContentFile(b"U1\n" + "사용자\n".encode("euc-kr"), name="x.csv")
+    )
+    with pytest.raises(BlanketGrantError):
+        blanket_grant_run(grant_id=grant.pk)
+    grant.refresh_from_db()
+    assert grant.status == BlanketGrant.Status.FAILED
+    assert "UTF-8" in grant.error
+
+
+def test_grant_codes_are_ascii_slugs_and_recipient_ids_ascii():
+    for code in ("한글", "a b", "x" * 65, "a:b"):
+        with pytest.raises(BlanketGrantError, match="코드는 영문"):
+            blanket_grant_create(
+                code=code, name="n", instrument="emoticon", recipient_kind="customer", count=1
+            )
+    grant = BlanketGrantFactory()
+    with pytest.raises(BlanketGrantError, match="ASCII"):
+        blanket_grant_load(grant=grant, recipients=["U1", "사용자"])
+    with pytest.raises(BlanketGrantError, match="1행: 계정 ID는 공백 없는 ASCII"):
+        list(recipients_from_csv(io.StringIO("사용자\n")))
+
+
+def test_a_grant_whose_last_rows_the_nightly_issued_is_closed():
+    from datetime import date
+
+    from payouts.services.batches import payout_batch_start_nightly, payout_chunk_run
+
+    grant = BlanketGrantFactory()
+    blanket_grant_load(grant=grant, recipients=["U1", "U2"])
+    BlanketGrant.objects.filter(pk=grant.pk).update(status=BlanketGrant.Status.ISSUING)
+    batch, _ = payout_batch_start_nightly(run_date=date(2026, 1, 5))
+    for chunk_id in batch.chunks.values_list("pk", flat=True):
+        payout_chunk_run(chunk_id=chunk_id)
+    grant.refresh_from_db()
+    assert grant.status == BlanketGrant.Status.DONE
+    assert LedgerEntry.objects.filter(grant=grant).count() == 2

@@ -3,15 +3,20 @@
     manage.py payouts_blanket_grant --code outage-1015-emoticon --name "1015 이모티콘" \
         --instrument emoticon --count 3 --recipient-kind customer --csv users.csv
 
-Recipients come from a CSV (`-` for stdin; one account id per row), a model's ids
-(`--queryset app.Model[:field]`) or a synthetic count (demos). They are streamed, never held in
-memory. Then the grant's batch is started: its chunks are queued for the workers (or run here
-with `--inline`). Running the same command again adds and issues nothing twice.
+Recipients come from a CSV (UTF-8, `-` for stdin; one account id per row), a model's ids
+(`--queryset app.Model[:field]`: only models listed in PAYOUTS_GRANT_QUERYSETS, a plain column,
+NULL values skipped) or a synthetic count (demos). They are streamed, never held in memory.
+Then the grant's batch is started: its chunks are queued for the workers (or run here with
+`--inline`). Running the same command again adds and issues nothing twice. With `--no-issue`
+the grant is only loaded: the nightly sweep leaves it alone until it is run. Bad input is a
+CommandError with a message, never a traceback; a CSV that fails part-way marks the grant
+failed, with the line.
 """
 
 import sys
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from payouts.models import Instrument, RecipientKind
@@ -63,6 +68,8 @@ class Command(BaseCommand):
             added = self._load(grant, o)
         except BlanketGrantError as exc:
             raise CommandError(str(exc)) from exc
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"CSV가 UTF-8이 아닙니다: {exc.reason}") from exc
         except OSError as exc:
             raise CommandError(f"CSV를 읽을 수 없습니다: {exc}") from exc
         self.stdout.write(f"{grant.code}: 새 대상 {added:,}건 (전체 {grant.recipients_count:,}건)")
@@ -87,17 +94,19 @@ class Command(BaseCommand):
             return blanket_grant_load(grant=grant, recipients=synthetic_recipients(o["synthetic"]))
         if o["queryset"]:
             label, _, field = o["queryset"].partition(":")
+            allowed = {name.lower() for name in settings.PAYOUTS_GRANT_QUERYSETS}
+            if label.lower() not in allowed:
+                listed = ", ".join(settings.PAYOUTS_GRANT_QUERYSETS) or "없음"
+                raise CommandError(
+                    f"--queryset 으로 쓸 수 없는 모델입니다: {label}. "
+                    f"PAYOUTS_GRANT_QUERYSETS 에 있는 계정 모델만 됩니다 (현재: {listed})."
+                )
             try:
                 model = apps.get_model(label)
             except (LookupError, ValueError) as exc:
                 raise CommandError(f"모델을 찾을 수 없습니다: {label}") from exc
-            field = field or "pk"
-            try:
-                model._meta.get_field(model._meta.pk.name if field == "pk" else field)
-            except Exception as exc:
-                raise CommandError(f"{label}에 {field} 필드가 없습니다.") from exc
             return blanket_grant_load_queryset(
-                grant=grant, queryset=model.objects.all(), field=field
+                grant=grant, queryset=model._default_manager.all(), field=field or "pk"
             )
         if o["csv"] == "-":
             return blanket_grant_load(grant=grant, recipients=recipients_from_csv(sys.stdin))
