@@ -42,14 +42,14 @@ from payouts.models import (
     PayoutChunk,
     PayoutRequest,
 )
-from payouts.services.requests import (
+from payouts.services.issuing import (
     _move_failed_count,
     close_grant_if_final,
     deliver_and_record,
     payout_requests_release_stale_issuing,
-    send_after_commit,
     valid_until,
 )
+from payouts.services.requests import send_after_commit
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,8 @@ from django.utils import timezone
 
 from payouts.models import BlanketGrant, PayoutBatch, PayoutRequest, RecipientKind, SourceKind
 from payouts.services.batches import payout_batch_start_for_grant
-from payouts.services.requests import (
+from payouts.services.requests import send_after_commit
+from payouts.services.rules import (
     MAX_COUNT,
     PayoutRuleError,
     instrument_fields,
@@ -479,7 +480,10 @@ def blanket_grant_start(*, grant_id: int, actor: User | None = None) -> None:
     if not grant.recipients_csv and not grant.synthetic_count:
         raise BlanketGrantError(f"{grant.code}: 대상 CSV나 합성 대상 수가 없습니다.")
     actor_id = actor.pk if actor is not None else None
-    transaction.on_commit(lambda: run_blanket_grant.delay(grant_id, actor_id))
+    # A broker down must not turn the admin action into a 500; the operator runs it again.
+    send_after_commit(
+        lambda: run_blanket_grant.delay(grant_id, actor_id), what=f"run of grant {grant.code}"
+    )
 
 
 def blanket_grant_run(

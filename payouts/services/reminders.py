@@ -4,8 +4,9 @@ on a complaint about an expired coupon, because these reminders went out).
 One reminder row per coupon and number of days (a unique key), so running the job twice on a
 day, or on two days in a row, creates nothing twice; a reminder is claimed with a
 compare-and-set (pending → sending) before it is sent, so it is sent at most once even when two
-workers run the job at the same time. A send interrupted after the claim stays `sending` and is
-not sent again: a missed reminder is better than a duplicate one.
+workers run the job at the same time. A send interrupted after the claim stays `sending`, and a
+send the channel refused is recorded `failed` with its error; neither is sent again by the job
+(a missed reminder is better than a duplicate one).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ def coupon_reminders_plan(*, today: date | None = None) -> int:
     """Create the due reminders of `today` (Asia/Seoul); returns how many were new.
 
     A coupon gets the D-n reminder when it expires within n days, but after the next smaller
-    reminder's window: D-7 for expiry in 4..7 days, D-3 for 1..3 days. A day the job did not
-    run is caught up the next day, and a coupon issued with 5 days left gets only its D-3.
+    reminder's window: D-7 for expiry in 4..7 days, D-3 for 1..3 days. So a reminder may go out
+    on a later day than exactly n days before: a day the job did not run is caught up the next
+    day while the coupon is still in that window, and a coupon first seen with 5 days left gets
+    its D-7 reminder that day (once) and its D-3 later. One seen with 2 days left gets only D-3.
     """
     today = today or timezone.localdate()
     days = sorted(set(settings.PAYOUTS_REMINDER_DAYS_BEFORE), reverse=True)

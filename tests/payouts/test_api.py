@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
+from payouts.models import PayoutRequest
 from payouts.services.batches import payout_batch_start_nightly, payout_chunk_run
 from payouts.services.requests import payout_request_issue
 from tests.payouts.factories import CouponRequestFactory, PayoutRequestFactory
@@ -85,3 +86,21 @@ def test_schema_documents_the_payout_endpoints(admin_client):
         "/api/v1/payouts/totals/",
     ):
         assert path in paths
+
+
+def test_retry_of_a_pending_request_is_harmless_and_of_an_issuing_one_a_conflict(
+    django_user_model,
+):
+    # As the README says: a repeat (already pending) answers 200 with the request unchanged;
+    # a request being delivered right now cannot be sent back.
+    client, _manager = _client(django_user_model, "manager")
+    pending = PayoutRequestFactory()
+    response = client.post(f"/api/v1/payouts/requests/{pending.pk}/retry/", {})
+    assert response.status_code == 200
+    assert response.json()["status"] == "pending"
+    assert not pending.events.exists()
+    issuing = PayoutRequestFactory()
+    PayoutRequest.objects.filter(pk=issuing.pk).update(status="issuing")
+    conflict = client.post(f"/api/v1/payouts/requests/{issuing.pk}/retry/", {})
+    assert conflict.status_code == 409
+    assert "전송 중" in conflict.json()["status"][0]

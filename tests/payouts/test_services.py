@@ -247,3 +247,21 @@ def test_ledger_trigger_refuses_raw_sql_on_postgres():
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(statement, [request.ledger_entry.pk])
+
+
+def test_same_key_with_another_amount_or_count_is_a_conflict():
+    _create()
+    with pytest.raises(IdempotencyConflict, match="금액·수량"):
+        _create(amount=10_000)
+    _create(instrument=Instrument.EMOTICON, amount=None, count=3, idempotency_key="k:emoticon")
+    with pytest.raises(IdempotencyConflict):
+        _create(instrument=Instrument.EMOTICON, amount=None, count=4, idempotency_key="k:emoticon")
+    assert PayoutRequest.objects.count() == 2
+
+
+@pytest.mark.parametrize("key", ["키-1", "decision 1", "a\tb", "x\n", "é"])
+def test_idempotency_keys_must_be_visible_ascii(key):
+    # The key is posted as an HTTP header: anything else breaks the delivery or its de-dup.
+    with pytest.raises(PayoutRuleError, match="ASCII"):
+        _create(idempotency_key=key)
+    assert not PayoutRequest.objects.exists()
