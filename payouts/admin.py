@@ -96,6 +96,7 @@ class PayoutRequestAdmin(ReadOnlyAdmin):
         "amount_display",
         "count",
         "status",
+        "last_failure_retryable",
         "attempts",
         "source_kind",
         "program",
@@ -104,7 +105,13 @@ class PayoutRequestAdmin(ReadOnlyAdmin):
     )
     # Only choice filters: a filter on a free-text column (program) would run a DISTINCT over
     # tens of millions of rows on every page; search by program instead.
-    list_filter = ("status", "instrument", "source_kind", "recipient_kind")
+    list_filter = (
+        "status",
+        "last_failure_retryable",
+        "instrument",
+        "source_kind",
+        "recipient_kind",
+    )
     search_fields = ("=id", "=recipient_id", "=idempotency_key", "=source_ref", "=program")
     paginator = EstimatedCountPaginator
     show_full_result_count = False  # a count(*) over tens of millions of rows on every page

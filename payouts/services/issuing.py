@@ -257,11 +257,15 @@ def _record_failed(
                 reason=error,
             )
         if chunk is not None:
-            PayoutChunk.objects.filter(pk=chunk.pk).update(failed=F("failed") + 1)
-            if previous and previous[0] is not None and previous[0] != chunk.pk:
+            before = previous[0] if previous else None
+            if before != chunk.pk:
+                # A rerun of this same chunk (resumed after its worker died) already counted
+                # this request's earlier failure here.
+                PayoutChunk.objects.filter(pk=chunk.pk).update(failed=F("failed") + 1)
+            if before is not None and before != chunk.pk:
                 # Failed before in another batch and retried into this one: this batch now
                 # counts the failure, the earlier one counts the request as handled elsewhere.
-                _move_failed_count(previous[0], to="skipped")
+                _move_failed_count(before, to="skipped")
 
 
 def _move_failed_count(chunk_id: int, *, to: str, n: int = 1) -> int | None:

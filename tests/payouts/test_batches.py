@@ -296,3 +296,32 @@ def test_a_failed_request_issued_by_a_later_nightly_counts_as_skipped_in_its_fir
     first.refresh_from_db()
     assert (second.done, second.failed) == (1, 0)
     assert (first.done, first.failed, first.skipped) == (0, 0, 1)
+
+
+def test_a_chunk_whose_worker_died_mid_post_is_resumed_and_reposted_with_the_same_key(settings):
+    from payouts.issuers import get_issuer
+    from payouts.models import PayoutChunk
+    from payouts.services.batches import payout_batch_resume
+
+    first, _second = PayoutRequestFactory.create_batch(2)
+    with BillingServer() as billing:
+        settings.PAYOUTS_ISSUER = "http"
+        settings.PAYOUTS_BILLING_URL = billing.url
+        batch, _ = payout_batch_start_nightly(run_date=DAY)
+        chunk = batch.chunks.get()
+        # The dead worker: it claimed the chunk and the first request, posted it (billing
+        # granted), and was killed before recording the answer.
+        long_ago = timezone.now() - dt.timedelta(
+            minutes=settings.PAYOUTS_ISSUING_TIMEOUT_MINUTES + 1
+        )
+        PayoutChunk.objects.filter(pk=chunk.pk).update(status="running", runs=1)
+        PayoutRequest.objects.filter(pk=first.pk).update(status=Status.ISSUING, updated_at=long_ago)
+        get_issuer().deliver(first)
+        assert payout_batch_resume(batch_id=batch.pk) == 1  # releases the claim, re-queues
+        payout_chunk_run(chunk_id=chunk.pk)
+    batch.refresh_from_db()
+    assert set(PayoutRequest.objects.values_list("status", flat=True)) == {Status.ISSUED}
+    assert billing.state.posts[first.idempotency_key] == 2  # reposted, same key
+    assert len(billing.state.grants) == 2  # granted once each
+    assert (batch.done, batch.failed, batch.skipped, batch.status) == (2, 0, 0, "finished")
+    assert LedgerEntry.objects.count() == 2
