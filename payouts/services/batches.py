@@ -162,7 +162,17 @@ def payout_batch_start_for_grant(
     with transaction.atomic():
         # Two runs of one grant at once (a double click, a redelivered task) plan once: the
         # grant row lock orders them and the second finds the first's batch still running.
-        BlanketGrant.objects.select_for_update().filter(pk=grant.pk).first()
+        locked = BlanketGrant.objects.select_for_update().filter(pk=grant.pk).first()
+        if locked is not None and locked.status in (
+            BlanketGrant.Status.DRAFT,
+            BlanketGrant.Status.FAILED,
+        ):
+            # Releasing a grant whose load failed part-way would issue an arbitrary prefix of
+            # its recipients (the nightly sweep would follow); load it completely first.
+            raise BatchError(
+                f"{grant.code}: 대상 적재가 끝나지 않은 일괄 지급은 실행할 수 없습니다 "
+                f"({locked.get_status_display()}). 대상을 다시 적재하세요."
+            )
         running = PayoutBatch.objects.filter(grant=grant, status=PayoutBatch.Status.RUNNING).first()
         if running is not None:
             return running

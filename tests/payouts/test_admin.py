@@ -252,3 +252,23 @@ def test_grant_with_requests_cannot_be_redefined_and_shows_its_error(client, adm
     with pytest.raises(BlanketGrantError, match="바꿀 수 없습니다"):
         blanket_grant_update(grant=grant, count=5)
     assert blanket_grant_update(grant=grant, name="새 이름").name == "새 이름"
+
+
+def test_an_admin_run_that_fails_in_the_worker_shows_its_error(
+    client, admin_user, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+
+    grant = BlanketGrantFactory(recipients_csv=ContentFile(b"U1\nU2\nU 3\n", name="users.csv"))
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's run, eagerly
+        response = client.post(
+            reverse("admin:payouts_blanketgrant_changelist"),
+            {"action": "run", "_selected_action": [grant.pk]},
+        )
+    assert response.status_code == 302  # the failure never reaches the admin's request
+    grant.refresh_from_db()
+    assert grant.status == BlanketGrant.Status.FAILED
+    assert "3행" in grant.error
+    listing = client.get(reverse("admin:payouts_blanketgrant_changelist")).content.decode()
+    assert "3행" in listing

@@ -241,3 +241,15 @@ def test_a_grant_whose_last_rows_the_nightly_issued_is_closed():
     grant.refresh_from_db()
     assert grant.status == BlanketGrant.Status.DONE
     assert LedgerEntry.objects.filter(grant=grant).count() == 2
+
+
+def test_a_grant_whose_load_failed_cannot_be_released():
+    from payouts.services.batches import BatchError, payout_batch_start_for_grant
+
+    grant = BlanketGrantFactory()
+    with pytest.raises(BlanketGrantError):
+        blanket_grant_load(grant=grant, recipients=["U1", "U 2"], slice_size=1)
+    grant.refresh_from_db()
+    with pytest.raises(BatchError, match="적재가 끝나지 않은"):
+        payout_batch_start_for_grant(grant=grant)
+    assert not PayoutBatch.objects.exists()
