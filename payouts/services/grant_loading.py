@@ -23,7 +23,7 @@ from itertools import islice
 from typing import IO, Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from payouts.models import BlanketGrant, PayoutRequest, SourceKind
@@ -241,6 +241,22 @@ def _load_slice_orm(grant: BlanketGrant, fields: dict[str, Any], part: list[str]
     return PayoutRequest.objects.filter(grant=grant).count() - before
 
 
+def recipient_field(model: type[Model], field: str) -> str:
+    """The column name of `field` ("pk" allowed) if it can hold account ids: a plain column of
+    the model, not a relation. Raises BlanketGrantError otherwise."""
+    name = model._meta.pk.name if field == "pk" else field
+    try:
+        model_field = model._meta.get_field(name)
+    except Exception as exc:
+        raise BlanketGrantError(f"{model._meta.label}에 {field} 필드가 없습니다.") from exc
+    if model_field.is_relation or not getattr(model_field, "concrete", False):
+        raise BlanketGrantError(
+            f"{model._meta.label}.{name}은(는) 관계 필드라 대상 ID로 쓸 수 없습니다. "
+            "값이 하나인 필드(예: pk, username)를 지정하세요."
+        )
+    return name
+
+
 def blanket_grant_load_queryset(
     *, grant: BlanketGrant, queryset: QuerySet, field: str = "pk"
 ) -> int:
@@ -251,16 +267,7 @@ def blanket_grant_load_queryset(
     of the model (not a relation); rows whose value is NULL, empty, longer than an account id or
     not visible ASCII are skipped (they cannot name an account).
     """
-    name = queryset.model._meta.pk.name if field == "pk" else field
-    try:
-        model_field = queryset.model._meta.get_field(name)
-    except Exception as exc:
-        raise BlanketGrantError(f"{queryset.model._meta.label}에 {field} 필드가 없습니다.") from exc
-    if model_field.is_relation or not getattr(model_field, "concrete", False):
-        raise BlanketGrantError(
-            f"{queryset.model._meta.label}.{name}은(는) 관계 필드라 대상 ID로 쓸 수 없습니다. "
-            "값이 하나인 필드(예: pk, username)를 지정하세요."
-        )
+    name = recipient_field(queryset.model, field)
     queryset = queryset.exclude(**{f"{name}__isnull": True})
     if connection.vendor != "postgresql":
         ids = (

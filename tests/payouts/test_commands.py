@@ -87,6 +87,7 @@ def test_blanket_grant_command_bad_input_is_a_clear_error(args, message, setting
     with pytest.raises(CommandError, match=message):
         _grant(*args)
     assert not PayoutRequest.objects.exists()
+    assert not BlanketGrant.objects.exists()  # checked before anything is created
 
 
 def test_blanket_grant_command_huge_amount_is_a_clear_error():
@@ -151,3 +152,30 @@ def test_blanket_grant_command_refuses_an_amount_for_a_counted_instrument(tmp_pa
             "--recipient-kind=customer",
             "--synthetic=1",
         )
+
+
+def test_queryset_filter_selects_rows_of_the_allowed_model(settings):
+    from django.contrib.auth import get_user_model
+
+    settings.PAYOUTS_GRANT_QUERYSETS = ["auth.User"]
+    user_model = get_user_model()
+    user_model.objects.create(username="active1", is_active=True)
+    user_model.objects.create(username="gone", is_active=False)
+    _grant("--queryset=auth.User:username", "--filter=is_active=1", "--no-issue")
+    assert list(PayoutRequest.objects.values_list("recipient_id", flat=True)) == ["active1"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--queryset=auth.User", "--filter=groups__name=x"], "관계 조회 불가"),
+        (["--queryset=auth.User", "--filter=groups=1"], "관계 필드"),
+        (["--queryset=auth.User", "--filter=is_active=maybe"], "값이 올바르지 않습니다"),
+        (["--queryset=auth.User", "--filter=shoe=1"], "필드가 없습니다"),
+        (["--synthetic=1", "--filter=is_active=true"], "--queryset 과 함께만"),
+    ],
+)
+def test_queryset_filter_bad_input_is_a_clear_error(args, message, settings):
+    settings.PAYOUTS_GRANT_QUERYSETS = ["auth.User"]
+    with pytest.raises(CommandError, match=message):
+        _grant(*args)

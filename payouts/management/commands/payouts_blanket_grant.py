@@ -13,14 +13,17 @@ CommandError with a message, never a traceback; a CSV that fails part-way marks 
 failed, with the line.
 """
 
+import os
 import sys
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from payouts.models import Instrument, RecipientKind
 from payouts.services import batches
+from payouts.services.grant_loading import recipient_field
 from payouts.services.grants import (
     BlanketGrantError,
     blanket_grant_create,
@@ -47,6 +50,14 @@ class Command(BaseCommand):
         source.add_argument("--csv", help="대상 계정 ID CSV 경로, '-' 이면 표준 입력")
         source.add_argument("--queryset", help="app_label.Model[:field] 의 모든 행")
         source.add_argument("--synthetic", type=int, help="합성 대상 수 (시연·벤치마크)")
+        parser.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="FIELD=VALUE",
+            help="--queryset 의 행을 거릅니다 (값이 같은 행만; 여러 번 쓰면 모두 만족). "
+            "관계를 건너는 조회(__)는 받지 않습니다.",
+        )
         parser.add_argument("--no-issue", action="store_true", help="적재만 하고 지급하지 않음")
         parser.add_argument(
             "--inline", action="store_true", help="청크를 큐 대신 이 프로세스에서 실행"
@@ -54,6 +65,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **o):  # type: ignore[no-untyped-def]
         try:
+            # Every argument is checked before the grant is created, so a typo leaves nothing.
+            load = self._source(o)
             grant = blanket_grant_create(
                 code=o["code"],
                 name=o["name"] or o["code"],
@@ -65,7 +78,7 @@ class Command(BaseCommand):
                 program=o["program"],
                 synthetic_count=o["synthetic"],
             )
-            added = self._load(grant, o)
+            added = load(grant)
         except BlanketGrantError as exc:
             raise CommandError(str(exc)) from exc
         except UnicodeDecodeError as exc:
@@ -87,11 +100,16 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"배치 #{batch.pk}: 청크 {batch.chunks_total:,}개를 큐에 넣었습니다.")
 
-    def _load(self, grant, o) -> int:  # type: ignore[no-untyped-def]
+    def _source(self, o):  # type: ignore[no-untyped-def]
+        """Check the recipient arguments; returns the function that loads them into a grant."""
+        if o["filter"] and not o["queryset"]:
+            raise CommandError("--filter 는 --queryset 과 함께만 씁니다.")
         if o["synthetic"] is not None:
             if o["synthetic"] < 1:
                 raise CommandError("--synthetic 은 1 이상이어야 합니다.")
-            return blanket_grant_load(grant=grant, recipients=synthetic_recipients(o["synthetic"]))
+            return lambda grant: blanket_grant_load(
+                grant=grant, recipients=synthetic_recipients(o["synthetic"])
+            )
         if o["queryset"]:
             label, _, field = o["queryset"].partition(":")
             allowed = {name.lower() for name in settings.PAYOUTS_GRANT_QUERYSETS}
@@ -105,10 +123,43 @@ class Command(BaseCommand):
                 model = apps.get_model(label)
             except (LookupError, ValueError) as exc:
                 raise CommandError(f"모델을 찾을 수 없습니다: {label}") from exc
-            return blanket_grant_load_queryset(
-                grant=grant, queryset=model._default_manager.all(), field=field or "pk"
+            recipient_field(model, field or "pk")
+            queryset = self._filtered(model, o["filter"])
+            return lambda grant: blanket_grant_load_queryset(
+                grant=grant, queryset=queryset, field=field or "pk"
             )
         if o["csv"] == "-":
-            return blanket_grant_load(grant=grant, recipients=recipients_from_csv(sys.stdin))
-        with open(o["csv"], encoding="utf-8-sig", newline="") as stream:
-            return blanket_grant_load(grant=grant, recipients=recipients_from_csv(stream))
+            return lambda grant: blanket_grant_load(
+                grant=grant, recipients=recipients_from_csv(sys.stdin)
+            )
+        if not os.path.isfile(o["csv"]):
+            raise CommandError(f"CSV를 읽을 수 없습니다: {o['csv']} 파일이 없습니다.")
+
+        def from_file(grant):  # type: ignore[no-untyped-def]
+            with open(o["csv"], encoding="utf-8-sig", newline="") as stream:
+                return blanket_grant_load(grant=grant, recipients=recipients_from_csv(stream))
+
+        return from_file
+
+    def _filtered(self, model, filters):  # type: ignore[no-untyped-def]
+        """Equality on the model's own plain columns only: no lookups across relations, so an
+        allowed model cannot be used to read another table."""
+        conditions = {}
+        for item in filters:
+            name, sep, value = item.partition("=")
+            name = name.strip()
+            if not sep or not name or "__" in name:
+                raise CommandError(
+                    f"--filter 는 필드=값 형식이어야 합니다 (관계 조회 불가): {item}"
+                )
+            try:
+                model_field = model._meta.get_field(name)
+            except Exception as exc:
+                raise CommandError(f"{model._meta.label}에 {name} 필드가 없습니다.") from exc
+            if model_field.is_relation or not getattr(model_field, "concrete", False):
+                raise CommandError(f"--filter 에 관계 필드는 쓸 수 없습니다: {name}")
+            try:
+                conditions[name] = model_field.to_python(value)
+            except ValidationError as exc:
+                raise CommandError(f"--filter {name}: 값이 올바르지 않습니다: {value}") from exc
+        return model._default_manager.filter(**conditions)
