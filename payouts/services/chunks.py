@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -256,8 +257,10 @@ def _run_chunk_one_by_one(chunk: PayoutChunk, issuer: Issuer) -> None:
         for request in page:
             try:
                 deliver_and_record(request, issuer=issuer, events=True, chunk=chunk)
-            except DatabaseError:
-                raise  # the database is gone: the task retries the chunk (autoretry_for)
+            except (DatabaseError, SoftTimeLimitExceeded):
+                # The database is gone (the task retries the chunk) or the task is out of time
+                # (a resume reruns it): neither is this request's fault.
+                raise
             except Exception as exc:
                 # deliver_and_record already turns delivery errors into a failed request; this
                 # is the last guard so one request can never stop the rest of the chunk.

@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -113,6 +114,11 @@ def deliver_and_record(
             chunk=chunk,
         )
         return False
+    except SoftTimeLimitExceeded:
+        # The task is out of time: stop here and leave the claim. The request stays `issuing`
+        # (nobody may cancel it; billing may have granted) until the timeout puts it back to
+        # pending for a repost with the same key.
+        raise
     except Exception as exc:  # a bug or bad data must not stop the chunk
         logger.exception("delivery of payout request %s raised", request.pk)
         _record_failed(

@@ -249,3 +249,22 @@ def test_issuer_comes_from_settings(settings, billing):
     settings.PAYOUTS_BILLING_URL = ""
     with pytest.raises(ValueError, match="PAYOUTS_BILLING_URL"):
         get_issuer()
+
+
+def test_a_task_out_of_time_mid_delivery_leaves_the_claim_for_a_repost():
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    class OutOfTime:
+        name = "http"
+        bulk = False
+
+        def deliver(self, request):
+            raise SoftTimeLimitExceeded()
+
+    request = PayoutRequestFactory()
+    with pytest.raises(SoftTimeLimitExceeded):
+        deliver_and_record(request, issuer=OutOfTime(), events=True)
+    request.refresh_from_db()
+    assert request.status == Status.ISSUING  # not cancellable; released after the timeout
+    with pytest.raises(TransitionRefused):
+        payout_request_cancel(request_id=request.pk)
