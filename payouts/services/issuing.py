@@ -50,7 +50,13 @@ def payout_requests_release_stale_issuing(*, older_than: timedelta | None = None
             # Compare-and-set: a delivery that finishes now wins, and this leaves it alone.
             changed = PayoutRequest.objects.filter(
                 pk=pk, status=Status.ISSUING, updated_at__lt=cutoff
-            ).update(status=Status.PENDING, updated_at=timezone.now())
+            ).update(
+                status=Status.PENDING,
+                updated_at=timezone.now(),
+                # The dead worker may have posted: until the repost answers, a cancel needs
+                # a look in billing (see payout_request_cancel).
+                last_failure_retryable=True,
+            )
             if changed:
                 PayoutRequestEvent.objects.create(
                     request_id=pk,

@@ -245,8 +245,8 @@ class CancelNeedsCheck(TransitionRefused):
     def __init__(self, request: PayoutRequest) -> None:
         Exception.__init__(
             self,
-            f"요청 #{request.pk}의 마지막 실패(시간 초과·서버 오류)는 결과가 불분명해 청구 "
-            "시스템에서 이미 지급되었을 수 있습니다. 청구 시스템에서 지급되지 않았음을 확인한 "
+            f"요청 #{request.pk}의 마지막 전송은 결과가 불분명해(시간 초과·서버 오류·작업 중단) "
+            "청구 시스템에서 이미 지급되었을 수 있습니다. 청구 시스템에서 지급되지 않았음을 확인한 "
             "뒤 '확인함'으로 취소하거나, 같은 멱등 키로 재시도해 결과를 확인하세요.",
         )
         self.from_status = request.status
@@ -258,16 +258,18 @@ def payout_request_cancel(
 ) -> PayoutRequest:
     """Cancel a pending or failed request.
 
-    Refused while it is `issuing` (billing may be granting it right now), and for a failed
-    request whose last failure was ambiguous (a timeout or 5xx after which billing may have
-    granted) unless `checked`: the operator looked in billing and found no grant. Otherwise
-    billing would hold a grant that our ledger never records and reconciliation cannot see.
+    Refused while it is `issuing` (billing may be granting it right now), and for a request
+    whose last delivery was ambiguous (a timeout or 5xx, or a claim released after its worker
+    died: billing may have granted) unless `checked`: the operator looked in billing and found
+    no grant. Otherwise billing would hold a grant that our ledger never records and
+    reconciliation cannot see.
     """
     with transaction.atomic():
         request = PayoutRequest.objects.select_for_update().get(pk=request_id)
         if request.status == Status.CANCELLED:
             return request
-        if request.status == Status.FAILED and request.last_failure_retryable and not checked:
+        # Pending too: a retried or released request keeps the flag until a delivery answers.
+        if request.last_failure_retryable and not checked:
             raise CancelNeedsCheck(request)
         _transition(request, Status.CANCELLED, actor=actor, reason=reason)
         if request.grant_id is not None:
