@@ -4,6 +4,7 @@ A published or retired version is read-only everywhere (its rules, rows and outc
 a change starts with the action "새 초안 만들기", which copies a version whole.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -15,8 +16,20 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from policies import services
-from policies.evaluator import describe_conditions
-from policies.models import FareBand, PolicyVersion, Rule, RuleRow, TierOutcome
+from policies.evaluator import conditions_of, describe_conditions
+from policies.facts import fact_choices, validate_outcome_effects
+from policies.models import (
+    Effect,
+    FareBand,
+    PolicyVersion,
+    PolicyVersionEvent,
+    RowCondition,
+    RowPenalty,
+    Rule,
+    RuleRow,
+    TierOutcome,
+)
+from policies.services import EFFECT_FIELDS
 
 
 def _user(request: HttpRequest) -> User:
@@ -73,12 +86,27 @@ class FareBandInline(DraftOnlyInline, admin.TabularInline):
     fields = ["upper_bound", "percent"]
 
 
+class PolicyVersionEventInline(admin.TabularInline):
+    model = PolicyVersionEvent
+    extra = 0
+    fields = ["at", "from_status", "to_status", "actor", "note"]
+    readonly_fields = ["at", "from_status", "to_status", "actor", "note"]
+    can_delete = False
+    verbose_name_plural = "상태 이력 (작성·게시·종료)"
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
     list_display = ["number", "title", "status", "rules_count", "published_at", "published_by"]
     list_filter = ["status"]
     search_fields = ["title", "note"]
-    inlines = [FareBandInline]
+    inlines = [FareBandInline, PolicyVersionEventInline]
     actions = ["create_draft", "publish"]
     fieldsets = [
         (None, {"fields": ["number", "title", "status", "note", "based_on", "matrix_link"]}),
@@ -93,6 +121,10 @@ class PolicyVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
                     "points_memo",
                 ]
             },
+        ),
+        (
+            "결정 권한 (차수별로 지급할 수 있는 역할)",
+            {"fields": [("tier1_role", "tier2_role", "tier3_role", "discussion_role")]},
         ),
         ("기록", {"fields": ["created_at", "created_by", "published_at", "published_by"]}),
     ]
@@ -163,32 +195,27 @@ class PolicyVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
 class RuleRowInline(DraftOnlyInline, admin.StackedInline):
     model = RuleRow
     extra = 0
-    fields = [
-        ("order", "target", "fault"),
-        "detail",
-        "conditions",
-        "penalties",
-        "notes",
-        "outcomes_link",
-    ]
-    readonly_fields = ["outcomes_link"]
+    fields = [("code", "order", "target", "fault"), "detail", "notes", "summary"]
+    readonly_fields = ["summary"]
     show_change_link = True
 
-    @admin.display(description="차수별 결과")
-    def outcomes_link(self, obj: RuleRow) -> str:
+    @admin.display(description="조건 · 차수별 결과")
+    def summary(self, obj: RuleRow) -> str:
         if obj.pk is None:
             return "저장 후 편집"
-        summary = " | ".join(str(o) for o in obj.outcomes.all()) or "없음"
+        conditions = describe_conditions(conditions_of(obj), labels=True) or "항상"
+        outcomes = " | ".join(str(o) for o in obj.outcomes.all()) or "없음"
         return format_html(
-            '{} — <a href="{}">편집</a>',
-            summary,
+            '조건: {} · 결과: {} — <a href="{}">조건·패널티·결과 편집</a>',
+            conditions,
+            outcomes,
             reverse("admin:policies_rulerow_change", args=[obj.pk]),
         )
 
 
 @admin.register(Rule)
 class RuleAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
-    list_display = ["code", "name", "category", "version", "rows_count"]
+    list_display = ["name", "code", "category", "version", "rows_count"]
     list_filter = ["version", "category"]
     search_fields = ["code", "name"]
     list_select_related = ["version"]
@@ -208,32 +235,64 @@ class RuleAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class TierOutcomeInline(DraftOnlyInline, admin.StackedInline):
+class RowConditionForm(forms.ModelForm):
+    fact = forms.ChoiceField(label="사실", choices=fact_choices())
+
+    class Meta:
+        model = RowCondition
+        fields = ["fact", "op", "value", "flag"]
+
+
+class RowConditionInline(DraftOnlyInline, admin.TabularInline):
+    model = RowCondition
+    form = RowConditionForm
+    extra = 0
+    verbose_name_plural = (
+        "조건 (모두 만족해야 적용; 금액·시간 사실은 값, 예/아니오 사실은 예/아니오)"
+    )
+
+
+class RowPenaltyInline(DraftOnlyInline, admin.TabularInline):
+    model = RowPenalty
+    extra = 0
+    fields = ["code", "subject", "trigger", "tier", "count"]
+
+
+class TierOutcomeInline(DraftOnlyInline, admin.TabularInline):
     model = TierOutcome
     extra = 0
     max_num = 3
-    fields = [
-        ("tier", "kind", "instrument"),
-        ("amount", "amount_max", "vouchers"),
-        ("percent", "basis"),
-        ("charge_basis", "charge_percent"),
-        "actions",
-        "note",
-    ]
+    fields = ["tier", "kind", "note", "effects_summary"]
+    readonly_fields = ["effects_summary"]
+    show_change_link = True
+
+    @admin.display(description="효과")
+    def effects_summary(self, obj: TierOutcome) -> str:
+        if obj.pk is None:
+            return "저장 후 편집"
+        effects = " / ".join(str(e) for e in obj.effects.all()) or "없음"
+        return format_html(
+            '{} — <a href="{}">효과 편집</a>',
+            effects,
+            reverse("admin:policies_tieroutcome_change", args=[obj.pk]),
+        )
 
 
 @admin.register(RuleRow)
 class RuleRowAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
-    list_display = ["rule", "target", "detail", "conditions_text", "fault"]
+    list_display = ["rule", "code", "target", "detail", "conditions_text", "fault"]
     list_filter = ["rule__version", "target", "fault", "rule__category"]
-    search_fields = ["rule__code", "rule__name", "detail"]
+    search_fields = ["rule__code", "rule__name", "detail", "code"]
     list_select_related = ["rule", "rule__version"]
-    inlines = [TierOutcomeInline]
-    fields = ["rule", "order", "target", "detail", "conditions", "fault", "penalties", "notes"]
+    inlines = [RowConditionInline, RowPenaltyInline, TierOutcomeInline]
+    fields = ["rule", "code", "order", "target", "detail", "fault", "notes"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).prefetch_related("conditions")
 
     @admin.display(description="조건")
     def conditions_text(self, obj: RuleRow) -> str:
-        return describe_conditions(obj.conditions) or "항상"
+        return describe_conditions(conditions_of(obj), labels=True) or "항상"
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         if db_field.name == "rule":
@@ -241,3 +300,69 @@ class RuleRowAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
                 version__status=PolicyVersion.Status.DRAFT
             ).select_related("version")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class EffectForm(forms.ModelForm):
+    basis = forms.ChoiceField(
+        label="기준 사실", choices=[("", "없음"), *fact_choices(kind=int)], required=False
+    )
+    when_fact = forms.ChoiceField(
+        label="적용 조건 사실", choices=[("", "항상"), *fact_choices(kind=bool)], required=False
+    )
+
+    class Meta:
+        model = Effect
+        fields = list(EFFECT_FIELDS)
+
+
+class EffectFormSet(BaseInlineFormSet):
+    """The tier's kind and its effects must agree (a care-only tier pays nothing; a coupon
+    tier has a coupon); checked across the submitted forms."""
+
+    def clean(self) -> None:
+        super().clean()
+        effects = [
+            Effect(**{k: v for k, v in form.cleaned_data.items() if k in EFFECT_FIELDS})
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        problems = validate_outcome_effects(self.instance.kind, effects)
+        if problems:
+            raise ValidationError(problems)
+
+
+class EffectInline(DraftOnlyInline, admin.StackedInline):
+    model = Effect
+    form = EffectForm
+    formset = EffectFormSet
+    extra = 0
+    fieldsets = [
+        (None, {"fields": [("order", "type", "method"), ("instrument", "action")]}),
+        ("금액", {"fields": [("amount", "amount_max", "step"), ("count", "percent", "basis")]}),
+        ("부담·수령", {"fields": [("payer", "recipient")]}),
+        (
+            "발동·조건",
+            {
+                "fields": [
+                    ("trigger", "trigger_tier", "trigger_count", "trigger_party"),
+                    ("when_fact", "when_value"),
+                    "note",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(TierOutcome)
+class TierOutcomeAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["row", "tier", "kind"]
+    list_filter = ["row__rule__version", "tier", "kind"]
+    search_fields = ["row__rule__name", "row__rule__code", "row__code"]
+    list_select_related = ["row", "row__rule", "row__rule__version"]
+    inlines = [EffectInline]
+    fields = ["row", "tier", "kind", "note"]
+    readonly_fields = ["row"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        # An outcome is added on its row's page.
+        return False

@@ -20,9 +20,7 @@ class QuoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         groups: dict[str, list[tuple[str, str]]] = {}
         for rule in rules:
-            groups.setdefault(rule.get_category_display(), []).append(
-                (rule.code, f"{rule.name} ({rule.code})")
-            )
+            groups.setdefault(rule.get_category_display(), []).append((rule.code, rule.name))
         rule_field = cast(forms.ChoiceField, self.fields["rule"])
         rule_field.choices = [("", "유형 선택"), *groups.items()]
         # Changing the type redraws the form with that type's fact fields.

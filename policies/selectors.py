@@ -3,8 +3,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from policies.evaluator import Quote, evaluate
-from policies.models import PolicyVersion, Rule, RuleRow
+from policies.evaluator import Quote, TierQuote, evaluate, evaluate_one_tier
+from policies.models import PolicyVersion, Rule, RuleRow, TierOutcome
 
 
 class NoPublishedPolicy(LookupError):
@@ -77,8 +77,15 @@ def instrument_params(*, version_number: int | None = None) -> InstrumentParams:
 
 
 def _rows_prefetch() -> Prefetch:
+    outcomes = Prefetch(
+        "outcomes",
+        queryset=TierOutcome.objects.order_by("tier").prefetch_related("effects"),
+    )
     return Prefetch(
-        "rows", queryset=RuleRow.objects.order_by("order", "id").prefetch_related("outcomes")
+        "rows",
+        queryset=RuleRow.objects.order_by("order", "id").prefetch_related(
+            "conditions", "penalties", outcomes
+        ),
     )
 
 
@@ -101,3 +108,19 @@ def quote(*, rule_code: str, target: str, facts: Any, version_number: int | None
     version = PolicyVersion.objects.prefetch_related("fare_bands").get(pk=version.pk)
     rule = rule_for_quote(version, rule_code)
     return evaluate(version=version, rule=rule, target=target, facts=facts)
+
+
+def tier_quote(
+    *, rule_code: str, row_code: str, tier: int, facts: Any, version_number: int
+) -> TierQuote:
+    """One tier of one row of a given version on the facts: the amounts a decision recomputes
+    on the server. Raises UnknownRule/UnknownVersion, FactsInvalid, or LookupError."""
+    version = version_by_number(version_number)
+    version = PolicyVersion.objects.prefetch_related("fare_bands").get(pk=version.pk)
+    rule = rule_for_quote(version, rule_code)
+    return evaluate_one_tier(version=version, rule=rule, row_code=row_code, tier=tier, facts=facts)
+
+
+def tier_role(*, version_number: int, tier: int, kind: str) -> str:
+    """The role (config.roles group name) that may grant `tier` under that version."""
+    return version_by_number(version_number).role_for(tier=tier, kind=kind)

@@ -16,9 +16,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from policies import seed_book
+from policies.facts import validate_outcome_effects
 from policies.models import (
+    Effect,
     FareBand,
     PolicyVersion,
+    PolicyVersionEvent,
+    RowCondition,
+    RowPenalty,
     Rule,
     RuleRow,
     TierOutcome,
@@ -32,19 +37,88 @@ VERSION_PARAMS = (
     "coupon_validity_days",
     "driver_commission_percent",
     "points_memo",
+    "tier1_role",
+    "tier2_role",
+    "tier3_role",
+    "discussion_role",
 )
-OUTCOME_FIELDS = (
-    "kind",
+EFFECT_FIELDS = (
+    "order",
+    "type",
+    "method",
     "instrument",
+    "action",
     "amount",
     "amount_max",
+    "step",
+    "count",
     "percent",
     "basis",
-    "vouchers",
-    "actions",
-    "charge_basis",
-    "charge_percent",
+    "payer",
+    "recipient",
+    "trigger",
+    "trigger_tier",
+    "trigger_count",
+    "trigger_party",
+    "when_fact",
+    "when_value",
     "note",
+)
+
+
+def _condition_fields(cond: dict[str, Any]) -> dict[str, Any]:
+    value = cond["value"]
+    if isinstance(value, bool):
+        return {"fact": cond["fact"], "op": cond["op"], "flag": value, "value": None}
+    return {"fact": cond["fact"], "op": cond["op"], "value": value, "flag": None}
+
+
+def write_rules(models: dict[str, Any], version: Any, rules: list[dict[str, Any]]) -> None:
+    """Write the rules of a book (seed_book's shape) into `version`, a draft. `models` maps
+    names to model classes, so a data migration can pass its historical models."""
+    for order, spec in enumerate(rules, start=1):
+        rule = models["Rule"].objects.create(
+            version=version,
+            code=spec["code"],
+            category=spec["code"].split(".", 1)[0],
+            name=spec["name"],
+            description=spec.get("description", ""),
+            order=order * 10,
+        )
+        for row_order, row_spec in enumerate(spec["rows"], start=1):
+            row = models["RuleRow"].objects.create(
+                rule=rule,
+                code=row_spec["code"],
+                order=row_order * 10,
+                target=row_spec["target"],
+                detail=row_spec["detail"],
+                fault=row_spec["fault"],
+                notes=row_spec["notes"],
+            )
+            for cond in row_spec["conditions"]:
+                models["RowCondition"].objects.create(row=row, **_condition_fields(cond))
+            for pen in row_spec["penalties"]:
+                models["RowPenalty"].objects.create(row=row, **pen)
+            for tier, outcome in row_spec["tiers"].items():
+                saved = models["TierOutcome"].objects.create(
+                    row=row, tier=tier, kind=outcome["kind"], note=outcome.get("note", "")
+                )
+                for effect_order, eff in enumerate(outcome.get("effects", []), start=1):
+                    models["Effect"].objects.create(
+                        outcome=saved, **{"order": effect_order * 10, **eff}
+                    )
+
+
+BOOK_MODELS = (
+    "PolicyVersion",
+    "PolicyVersionEvent",
+    "FareBand",
+    "Rule",
+    "RuleRow",
+    "RowCondition",
+    "RowPenalty",
+    "TierOutcome",
+    "Effect",
 )
 
 
@@ -56,67 +130,35 @@ def load_book(
     rules: list[dict[str, Any]],
     status: str,
 ) -> Any:
-    """Write a whole book as one version. `models` maps names to model classes, so the data
-    migration can pass its historical models."""
+    """Write a whole book as one version, with its event rows."""
     # Written as a draft (its parts may only be written while it is one), then given `status`.
     v = models["PolicyVersion"].objects.create(status=Status.DRAFT, **version)
+    now = timezone.now()
+    models["PolicyVersionEvent"].objects.create(
+        version=v, from_status="", to_status=Status.DRAFT, at=now, note="정책 문서에서 적재"
+    )
     for band in bands:
         models["FareBand"].objects.create(version=v, **band)
-    for order, spec in enumerate(rules, start=1):
-        rule = models["Rule"].objects.create(
-            version=v,
-            code=spec["code"],
-            category=spec["code"].split(".", 1)[0],
-            name=spec["name"],
-            description=spec.get("description", ""),
-            order=order * 10,
-        )
-        for row_order, row_spec in enumerate(spec["rows"], start=1):
-            row = models["RuleRow"].objects.create(
-                rule=rule,
-                order=row_order * 10,
-                target=row_spec["target"],
-                detail=row_spec["detail"],
-                conditions=row_spec["conditions"],
-                fault=row_spec["fault"],
-                penalties=row_spec["penalties"],
-                notes=row_spec["notes"],
-            )
-            for tier, outcome in row_spec["tiers"].items():
-                models["TierOutcome"].objects.create(
-                    row=row,
-                    tier=tier,
-                    kind=outcome["kind"],
-                    instrument=outcome.get("instrument", ""),
-                    amount=outcome.get("amount"),
-                    amount_max=outcome.get("amount_max"),
-                    percent=outcome.get("percent"),
-                    basis=outcome.get("basis", ""),
-                    vouchers=outcome.get("vouchers"),
-                    actions=outcome.get("actions", []),
-                    charge_basis=outcome.get("charge_basis", ""),
-                    charge_percent=outcome.get("charge_percent"),
-                    note=outcome.get("note", ""),
-                )
+    write_rules(models, v, rules)
     if status != Status.DRAFT:
-        models["PolicyVersion"].objects.filter(pk=v.pk).update(
-            status=status, published_at=timezone.now()
+        models["PolicyVersion"].objects.filter(pk=v.pk).update(status=status, published_at=now)
+        models["PolicyVersionEvent"].objects.create(
+            version=v, from_status=Status.DRAFT, to_status=status, at=now, note="정책 문서에서 적재"
         )
         v.refresh_from_db()
     return v
 
 
+def book_models() -> dict[str, Any]:
+    from policies import models as m
+
+    return {name: getattr(m, name) for name in BOOK_MODELS}
+
+
 def load_seed_book(models: dict[str, Any] | None = None) -> Any:
     """Version 1, published: the matrix of seed 002."""
-    models = models or {
-        "PolicyVersion": PolicyVersion,
-        "FareBand": FareBand,
-        "Rule": Rule,
-        "RuleRow": RuleRow,
-        "TierOutcome": TierOutcome,
-    }
     return load_book(
-        models,
+        models or book_models(),
         version=seed_book.VERSION,
         bands=seed_book.FARE_BANDS,
         rules=seed_book.RULES,
@@ -124,10 +166,22 @@ def load_seed_book(models: dict[str, Any] | None = None) -> Any:
     )
 
 
+def _event(version: PolicyVersion, *, before: str, after: str, actor: User | None, note: str):  # type: ignore[no-untyped-def]
+    PolicyVersionEvent.objects.create(
+        version=version,
+        from_status=before,
+        to_status=after,
+        actor=actor,
+        at=timezone.now(),
+        note=note[:300],
+    )
+
+
 def policy_version_create_draft(
     *, source: PolicyVersion, actor: User | None, title: str = "", note: str = ""
 ) -> PolicyVersion:
-    """A new draft that copies `source` whole (parameters, bands, rules, rows, outcomes)."""
+    """A new draft that copies `source` whole (parameters, bands, rules, rows, conditions,
+    penalties, outcomes and effects)."""
     with transaction.atomic():
         # Lock the newest version row so two managers drafting at once get distinct numbers
         # (the unique constraint on number is the backstop).
@@ -142,11 +196,15 @@ def policy_version_create_draft(
             created_by=actor,
             **{p: getattr(source, p) for p in VERSION_PARAMS},
         )
+        _event(draft, before="", after=Status.DRAFT, actor=actor, note=draft.note)
         FareBand.objects.bulk_create(
             FareBand(version=draft, upper_bound=b.upper_bound, percent=b.percent)
             for b in source.fare_bands.all()
         )
-        for rule in source.rules.prefetch_related("rows__outcomes"):
+        rules = source.rules.prefetch_related(
+            "rows__conditions", "rows__penalties", "rows__outcomes__effects"
+        )
+        for rule in rules:
             new_rule = Rule.objects.create(
                 version=draft,
                 code=rule.code,
@@ -158,20 +216,36 @@ def policy_version_create_draft(
             for row in rule.rows.all():
                 new_row = RuleRow.objects.create(
                     rule=new_rule,
+                    code=row.code,
                     order=row.order,
                     target=row.target,
                     detail=row.detail,
-                    conditions=row.conditions,
                     fault=row.fault,
-                    penalties=row.penalties,
                     notes=row.notes,
                 )
-                TierOutcome.objects.bulk_create(
-                    TierOutcome(
-                        row=new_row, tier=o.tier, **{f: getattr(o, f) for f in OUTCOME_FIELDS}
-                    )
-                    for o in row.outcomes.all()
+                RowCondition.objects.bulk_create(
+                    RowCondition(row=new_row, fact=x.fact, op=x.op, value=x.value, flag=x.flag)
+                    for x in row.conditions.all()
                 )
+                RowPenalty.objects.bulk_create(
+                    RowPenalty(
+                        row=new_row,
+                        code=p.code,
+                        subject=p.subject,
+                        trigger=p.trigger,
+                        tier=p.tier,
+                        count=p.count,
+                    )
+                    for p in row.penalties.all()
+                )
+                for o in row.outcomes.all():
+                    new_outcome = TierOutcome.objects.create(
+                        row=new_row, tier=o.tier, kind=o.kind, note=o.note
+                    )
+                    Effect.objects.bulk_create(
+                        Effect(outcome=new_outcome, **{f: getattr(e, f) for f in EFFECT_FIELDS})
+                        for e in o.effects.all()
+                    )
     return draft
 
 
@@ -181,7 +255,11 @@ def check_book(version: PolicyVersion) -> list[str]:
     bands = list(version.fare_bands.all())
     if sum(1 for b in bands if b.upper_bound is None) != 1:
         problems.append("요금 하향 구간에는 상한 없는 구간이 정확히 하나 있어야 합니다.")
-    rules = list(version.rules.prefetch_related("rows__outcomes"))
+    rules = list(
+        version.rules.prefetch_related(
+            "rows__conditions", "rows__penalties", "rows__outcomes__effects"
+        )
+    )
     if not rules:
         problems.append("보상 유형이 하나도 없습니다.")
     if version.based_on is not None:
@@ -199,15 +277,25 @@ def check_book(version: PolicyVersion) -> list[str]:
         rows = list(rule.rows.all())
         if not rows:
             problems.append(f"{rule.code}: 유형상세가 없습니다.")
+        codes = [r.code for r in rows]
+        if any(not code for code in codes) or len(codes) != len(set(codes)):
+            problems.append(f"{rule.name}: 유형상세마다 유형 안에서 유일한 코드가 필요합니다.")
         for row in rows:
             outcomes = list(row.outcomes.all())
             if not outcomes:
                 problems.append(f"{row}: 차수별 결과가 없습니다.")
-            for item in [row, *outcomes]:
+            parts: list[Any] = [*row.conditions.all(), *row.penalties.all()]
+            for outcome in outcomes:
+                effects = list(outcome.effects.all())
+                parts += effects
+                problems += [
+                    f"{row} {outcome}: {p}" for p in validate_outcome_effects(outcome.kind, effects)
+                ]
+            for item in parts:
                 try:
                     item.clean()
                 except ValidationError as exc:
-                    problems.append(f"{item}: {'; '.join(exc.messages)}")
+                    problems.append(f"{row} {item}: {'; '.join(exc.messages)}")
     return problems
 
 
@@ -227,10 +315,21 @@ def policy_version_publish(*, version_id: int, actor: User | None) -> PolicyVers
         if problems:
             raise ValidationError(problems)
         now = timezone.now()
-        PolicyVersion.objects.filter(status=Status.PUBLISHED).update(status=Status.RETIRED)
+        for old in PolicyVersion.objects.filter(status=Status.PUBLISHED):
+            PolicyVersion.objects.filter(pk=old.pk, status=Status.PUBLISHED).update(
+                status=Status.RETIRED
+            )
+            _event(
+                old,
+                before=Status.PUBLISHED,
+                after=Status.RETIRED,
+                actor=actor,
+                note=f"v{version.number} 게시로 종료",
+            )
         # Compare-and-set: only a draft becomes published.
         PolicyVersion.objects.filter(pk=version.pk, status=Status.DRAFT).update(
             status=Status.PUBLISHED, published_at=now, published_by=actor
         )
+        _event(version, before=Status.DRAFT, after=Status.PUBLISHED, actor=actor, note=version.note)
         version.refresh_from_db()
     return version

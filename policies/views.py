@@ -4,39 +4,57 @@ from django.shortcuts import render
 from django_htmx.middleware import HtmxDetails
 
 from policies import selectors
-from policies.evaluator import describe_conditions
-from policies.models import PolicyVersion
+from policies.evaluator import conditions_of, describe_conditions
+from policies.models import Category, PolicyVersion
 
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
+def _strict_int(raw: str) -> int | None:
+    """An ASCII decimal, or None: `isdigit()` alone admits '²', which int() refuses."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
+
+
 @login_required
 @permission_required("policies.view_policyversion", raise_exception=True)
 def matrix(request: HttpRequest, number: int | None = None) -> HttpResponse:
-    """The compensation matrix of a version, laid out like the policy document."""
-    if number is None and request.GET.get("v", "").isdigit():
-        number = int(request.GET["v"])
+    """The compensation matrix of a version, laid out like the policy document, with a filter
+    by category and a search over names, details and notes."""
+    if number is None:
+        number = _strict_int(request.GET.get("v", ""))
     try:
         version = selectors.version_by_number(number)
     except (selectors.UnknownVersion, selectors.NoPublishedPolicy) as exc:
         raise Http404(str(exc)) from exc
     if version.status == PolicyVersion.Status.DRAFT and not selectors.may_see_drafts(request.user):
         raise Http404("초안 버전은 정책 편집 권한이 있어야 볼 수 있습니다.")
+    category = request.GET.get("category", "")
+    if category not in Category.values:
+        category = ""
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     rules = []
     for rule in selectors.rules_of(version):
+        if category and rule.category != category:
+            continue
         rows = []
         for row in rule.rows.all():
+            text = " ".join(
+                [rule.name, row.detail, row.notes, *(o.note for o in row.outcomes.all())]
+            )
+            if q and q not in text:
+                continue
             by_tier = {o.tier: o for o in row.outcomes.all()}
             rows.append(
                 {
                     "row": row,
-                    "conditions": describe_conditions(row.conditions),
+                    "conditions": describe_conditions(conditions_of(row), labels=True),
                     "tiers": [by_tier.get(t) for t in (1, 2, 3)],
                 }
             )
-        rules.append({"rule": rule, "rows": rows})
+        if rows:
+            rules.append({"rule": rule, "rows": rows})
     return render(
         request,
         "policies/matrix.html",
@@ -45,6 +63,9 @@ def matrix(request: HttpRequest, number: int | None = None) -> HttpResponse:
             "rules": rules,
             "bands": version.fare_bands.all(),
             "versions": selectors.visible_versions(request.user),
+            "categories": Category.choices,
+            "category": category,
+            "q": q,
         },
     )
 

@@ -123,6 +123,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per code set of the policy book, wherever a field uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "EffectTypeEnum": "policies.models.choices.EffectType",
+        "PolicyInstrumentEnum": "policies.models.choices.Instrument",
+        "PaymentActionEnum": "policies.models.choices.PaymentAction",
+        "PartyEnum": "policies.models.choices.Party",
+        "TargetEnum": "policies.models.choices.Target",
+        "TriggerEnum": "policies.models.choices.Trigger",
+    },
 }
 
 # Celery. Without a broker the tasks run eagerly in-process (embedded default).

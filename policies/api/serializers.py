@@ -3,12 +3,17 @@ from rest_framework import serializers
 from policies.facts import FACTS
 from policies.models import (
     Category,
+    EffectType,
     Fault,
     Instrument,
     OutcomeKind,
+    Party,
     PaymentAction,
+    Penalty,
     PolicyVersion,
+    Role,
     Target,
+    Trigger,
 )
 
 
@@ -31,29 +36,75 @@ class QuoteInputSerializer(serializers.Serializer):
         return value
 
 
+class TriggerSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=Trigger.choices)
+    tier = serializers.IntegerField(allow_null=True, help_text="거부 시: 거부한 차수.")
+    count = serializers.IntegerField(allow_null=True, help_text="누적 시: 몇 번째에 발동.")
+    party = serializers.ChoiceField(
+        choices=Target.choices, allow_null=True, help_text="거부하는 쪽이 청구인과 다를 때."
+    )
+
+
+class EffectSerializer(serializers.Serializer):
+    effect_id = serializers.IntegerField(allow_null=True)
+    type = serializers.ChoiceField(choices=EffectType.choices)
+    instrument = serializers.ChoiceField(choices=Instrument.choices, allow_null=True)
+    amount = serializers.IntegerField(allow_null=True, help_text="원 (포인트는 P).")
+    amount_max = serializers.IntegerField(allow_null=True, help_text="범위형의 상한.")
+    step = serializers.IntegerField(allow_null=True, help_text="범위형에서 고르는 단위.")
+    count = serializers.IntegerField(allow_null=True, help_text="프단권/단배권 장 수.")
+    action = serializers.ChoiceField(choices=PaymentAction.choices, allow_null=True)
+    payer = serializers.ChoiceField(choices=Party.choices)
+    recipient = serializers.ChoiceField(choices=Target.choices)
+    trigger = TriggerSerializer()
+    percent = serializers.IntegerField(allow_null=True, help_text="적용한 비율(%).")
+    explain = serializers.CharField(help_text="금액을 손으로 확인할 수 있는 설명.")
+    note = serializers.CharField(allow_blank=True)
+
+
 class TierSerializer(serializers.Serializer):
     tier = serializers.IntegerField()
+    outcome_id = serializers.IntegerField(allow_null=True)
     kind = serializers.ChoiceField(choices=OutcomeKind.choices)
-    instrument = serializers.ChoiceField(choices=Instrument.choices, allow_null=True)
-    amount = serializers.IntegerField(allow_null=True, help_text="원: 지급액, 또는 새 결제금액.")
+    instrument = serializers.ChoiceField(
+        choices=Instrument.choices, allow_null=True, help_text="첫 지급 효과의 지급수단."
+    )
+    amount = serializers.IntegerField(allow_null=True, help_text="원: 첫 지급 효과의 지급액.")
     amount_max = serializers.IntegerField(allow_null=True, help_text="원: 범위형의 상한.")
     vouchers = serializers.IntegerField(allow_null=True, help_text="프단권/단배권 장 수.")
     actions = serializers.ListField(child=serializers.ChoiceField(choices=PaymentAction.choices))
-    note = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
     percent = serializers.IntegerField(allow_null=True, help_text="적용한 비율(%).")
     charge = serializers.IntegerField(allow_null=True, help_text="원: 운행의 새 결제금액.")
+    effects = EffectSerializer(many=True)
+    explain = serializers.CharField(allow_blank=True)
+    role = serializers.ChoiceField(
+        choices=Role.choices, allow_null=True, help_text="이 차수를 지급할 수 있는 역할."
+    )
+
+
+class PenaltySerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=Penalty.choices)
+    subject = serializers.ChoiceField(choices=Target.choices)
+    trigger = serializers.ChoiceField(choices=Trigger.choices)
+    tier = serializers.IntegerField(allow_null=True)
+    count = serializers.IntegerField(allow_null=True)
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class QuoteSerializer(serializers.Serializer):
     policy_version = serializers.IntegerField()
     rule = serializers.CharField()
     rule_name = serializers.CharField()
+    row = serializers.CharField(
+        allow_null=True, help_text="유형상세 코드. 보상 대상 아님이면 null."
+    )
     target = serializers.ChoiceField(choices=Target.choices)
-    detail = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
     fault = serializers.ChoiceField(choices=Fault.choices)
     tiers = TierSerializer(many=True)
-    penalties = serializers.ListField(child=serializers.CharField())
-    notes = serializers.CharField()
+    penalties = PenaltySerializer(many=True)
+    notes = serializers.CharField(allow_blank=True)
     facts = serializers.DictField()
 
 

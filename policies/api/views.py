@@ -13,7 +13,7 @@ from policies.api.serializers import (
 )
 from policies.evaluator import IncompleteBook, NoMatchingRow
 from policies.facts import FactsInvalid
-from policies.models import PolicyVersion
+from policies.models import Category, PolicyVersion
 
 
 class CanQuote(permissions.BasePermission):
@@ -58,7 +58,7 @@ class QuoteView(APIView):
         except FactsInvalid as exc:
             return Response({"facts": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
         except NoMatchingRow as exc:
-            return Response({"facts": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"target": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         except IncompleteBook as exc:
             return Response({"policy_version": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(QuoteSerializer(quote).data)
@@ -80,7 +80,7 @@ class RuleListView(APIView):
         raw = request.query_params.get("version")
         number = None
         if raw:
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
                 return Response(
                     {"version": ["정수여야 합니다."]}, status=status.HTTP_400_BAD_REQUEST
                 )
@@ -89,6 +89,11 @@ class RuleListView(APIView):
         rules = selectors.rules_of(version)
         category = request.query_params.get("category")
         if category:
+            if category not in Category.values:
+                return Response(
+                    {"category": [f"구분 코드는 {', '.join(Category.values)} 중 하나입니다."]},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
             rules = rules.filter(category=category)
         return Response(
             {

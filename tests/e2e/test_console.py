@@ -34,13 +34,14 @@ def test_agent_quotes_a_case_in_the_browser(page, live_server, demo_logins):
     page.wait_for_selector("input[name=call_amount]")
     page.fill("input[name=call_amount]", "150000")
     page.fill("input[name=actual_fare]", "60000")
+    page.fill("input[name=expected_fare]", "55000")
     page.click("button:has-text('보상안 조회')")
     page.wait_for_selector("#offer")
     offer = page.inner_text("#offer")
     assert "87,000원" in offer
-    assert "fare_adjustment" in offer
+    assert "예상요금과의 차액 95,000원 → 30% 구간" in offer
 
-    page.fill("input[name=call_amount]", "1000")
+    page.fill("input[name=expected_fare]", "")
     page.click("button:has-text('보상안 조회')")
     page.wait_for_selector(".errorlist")
     assert page.input_value("input[name=actual_fare]") == "60000"

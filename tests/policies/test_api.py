@@ -2,7 +2,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from policies.models import PolicyVersion
+from policies.models import PolicyVersion, TierOutcome
 from policies.services import policy_version_create_draft
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ def test_quote_answers_the_contract(agent, api_as):
         {
             "rule": "fare.wrong_amount_entered",
             "target": "customer",
-            "facts": {"call_amount": 150000, "actual_fare": 60000},
+            "facts": {"call_amount": 150000, "actual_fare": 60000, "expected_fare": 55000},
         },
         format="json",
     )
@@ -24,29 +24,60 @@ def test_quote_answers_the_contract(agent, api_as):
     body = response.json()
     assert body["policy_version"] == 1
     assert body["rule"] == "fare.wrong_amount_entered"
+    assert body["row"] == "fare_down"
     assert body["target"] == "customer"
     assert body["fault"] == "customer"
+    outcome_ids = dict(
+        TierOutcome.objects.filter(
+            row__rule__version__number=1, row__rule__code="fare.wrong_amount_entered"
+        ).values_list("tier", "pk")
+    )
     assert body["tiers"][0] == {
         "tier": 1,
+        "outcome_id": outcome_ids[1],
         "kind": "care_only",
         "instrument": None,
         "amount": None,
         "amount_max": None,
         "vouchers": None,
         "actions": [],
-        "note": body["tiers"][0]["note"],
+        "note": "보상불가 (고객케어)",
         "percent": None,
         "charge": None,
+        "effects": [],
+        "explain": "보상불가 (고객케어)",
+        "role": "agent",
     }
-    assert body["tiers"][1]["kind"] == "fare_adjustment"
-    assert body["tiers"][1]["amount"] == 87000
-    assert body["tiers"][1]["actions"] == ["recharge"]
+    tier2 = body["tiers"][1]
+    assert (tier2["outcome_id"], tier2["kind"], tier2["role"]) == (
+        outcome_ids[2],
+        "fare_adjustment",
+        "manager",
+    )
+    # The new charge is a charge, not an amount granted.
+    assert (tier2["amount"], tier2["charge"], tier2["percent"]) == (None, 87000, 30)
+    assert tier2["actions"] == ["recharge"]
+    [effect] = tier2["effects"]
+    assert {k: v for k, v in effect.items() if k not in ("effect_id", "explain", "note")} == {
+        "type": "charge",
+        "instrument": None,
+        "amount": 87000,
+        "amount_max": None,
+        "step": None,
+        "count": None,
+        "action": "recharge",
+        "payer": "customer",
+        "recipient": "driver",
+        "trigger": {"type": "on_grant", "tier": None, "count": None, "party": None},
+        "percent": 30,
+    }
+    assert "60,000 + 30% × (150,000 − 60,000) = 87,000원" in tier2["explain"]
     assert len(body["tiers"]) == 2
     assert body["penalties"] == []
     assert "notes" in body
 
 
-def test_quote_lists_penalty_codes_and_vouchers(rm_user, api_as):
+def test_quote_lists_penalties_with_their_triggers(rm_user, api_as):
     client = api_as(rm_user)
     no_show = client.post(
         URL,
@@ -58,10 +89,36 @@ def test_quote_lists_penalty_codes_and_vouchers(rm_user, api_as):
         format="json",
     ).json()
     assert no_show["penalties"] == [
-        "driver_reservation_ban_7d",
-        "driver_permanent_suspension_on_3rd",
+        {
+            "code": "driver_reservation_ban_7d",
+            "subject": "driver",
+            "trigger": "on_grant",
+            "tier": None,
+            "count": None,
+            "label": "기사 7일 예약콜 수락 불가",
+        },
+        {
+            "code": "driver_permanent_suspension",
+            "subject": "driver",
+            "trigger": "on_repeat",
+            "tier": None,
+            "count": 3,
+            "label": "기사 계정 영구 정지",
+        },
     ]
     assert no_show["tiers"][0]["actions"] == ["waive_no_show_fee"]
+    refusal = client.post(
+        URL,
+        {
+            "rule": "fare.wrong_origin_destination",
+            "target": "customer",
+            "facts": {"actual_fare": 30000, "call_amount": 20000, "economy_fare": 25000},
+        },
+        format="json",
+    ).json()
+    assert [(p["code"], p["subject"], p["trigger"], p["tier"]) for p in refusal["penalties"]] == [
+        ("customer_app_suspension", "customer", "on_refusal", 3)
+    ]
     voucher = client.post(
         URL,
         {"rule": "cs_complaint.wrongful_suspension", "target": "driver", "facts": {}},
@@ -69,6 +126,31 @@ def test_quote_lists_penalty_codes_and_vouchers(rm_user, api_as):
     ).json()
     assert voucher["tiers"][1]["vouchers"] == 3
     assert voucher["tiers"][1]["instrument"] == "pro_voucher"
+    assert voucher["tiers"][1]["effects"][0]["count"] == 3
+
+
+def test_a_case_the_rule_does_not_cover_answers_200_not_covered(agent, api_as):
+    response = api_as(agent).post(
+        URL,
+        {"rule": "dispute.driver_attitude", "target": "customer", "facts": {"evidenced": False}},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["row"] is None
+    assert [(t["tier"], t["kind"], t["effects"]) for t in body["tiers"]] == [(1, "not_covered", [])]
+    assert "증빙됨 = 예" in body["tiers"][0]["note"]
+
+
+def test_unknown_facts_answer_small_whatever_the_request_holds(agent, api_as):
+    facts = {f"fact_{i}": 1 for i in range(5_000)}
+    response = api_as(agent).post(
+        URL, {"rule": "dispute.driver_attitude", "target": "customer", "facts": facts},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert len(response.content) < 5_000
+    assert "처음 20개" in str(response.json()["facts"])
 
 
 @pytest.mark.parametrize(
@@ -97,13 +179,9 @@ def test_quote_lists_penalty_codes_and_vouchers(rm_user, api_as):
             "actual_fare",
         ),
         (
-            {
-                "rule": "fare.wrong_amount_entered",
-                "target": "customer",
-                "facts": {"call_amount": 1000, "actual_fare": 5000},
-            },
-            "facts",
-            "해당하지 않습니다",
+            {"rule": "dispatch.reservation_late", "target": "driver", "facts": {}},
+            "target",
+            "대상",
         ),
         (
             {
@@ -179,13 +257,14 @@ def test_rules_list_gives_every_rule_with_its_facts(agent, api_as):
     assert body["policy_version"]["number"] == 1
     assert body["policy_version"]["coupon_validity_days"] == 60
     rules = {r["code"]: r for r in body["rules"]}
-    assert len(rules) == 25
+    assert len(rules) == 26
     fare = rules["fare.wrong_amount_entered"]
-    assert [f["name"] for f in fare["facts"]] == ["call_amount", "actual_fare"]
+    assert [f["name"] for f in fare["facts"]] == ["call_amount", "actual_fare", "expected_fare"]
     assert fare["facts"][0]["type"] == "integer"
     parking = rules["ride_completed.parking_refused"]
     assert {f["name"] for f in parking["facts"]} == {
         "realtime",
+        "extra_driver_needed",
         "extra_call_made",
         "extra_call_fare",
     }
@@ -199,6 +278,10 @@ def test_rules_list_filters_and_checks_its_parameters(agent, api_as):
     assert len(fare["rules"]) == 5
     assert client.get("/api/v1/policies/rules/?version=abc").status_code == 400
     assert client.get("/api/v1/policies/rules/?version=42").status_code == 400
+    # Strict integers and known codes: a Unicode digit or a NUL byte is a 400, not a 500.
+    assert client.get("/api/v1/policies/rules/?version=%C2%B2").status_code == 400
+    assert client.get("/api/v1/policies/rules/?category=%00").status_code == 400
+    assert client.get("/api/v1/policies/rules/?category=nope").status_code == 400
 
 
 def test_schema_documents_the_quote_endpoint(admin_client):

@@ -1,7 +1,7 @@
 """Fare bands at every boundary, coupon rounding, commission, and the facts' checks."""
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policies.evaluator import NoMatchingRow
@@ -11,8 +11,9 @@ from policies.selectors import quote
 
 pytestmark = pytest.mark.django_db
 
-# difference (call − actual) → percent of the difference the new charge keeps
+# difference (call − expected) → the band's percent of (call − actual) that the charge keeps
 BAND_CASES = [
+    (0, 50),
     (1, 50),
     (49_999, 50),
     (50_000, 50),
@@ -27,47 +28,97 @@ BAND_CASES = [
 ]
 
 
-@pytest.mark.parametrize("rule", ["fare.wrong_amount_entered", "fare.route_change_decrease"])
-@pytest.mark.parametrize(("difference", "percent"), BAND_CASES)
-def test_fare_band_boundaries_are_inclusive_as_written(rule, difference, percent):
-    actual = 40_000
-    q = quote(
+def fare_down(rule, *, call, actual, expected):
+    return quote(
         rule_code=rule,
         target="customer",
-        facts={"call_amount": actual + difference, "actual_fare": actual},
+        facts={"call_amount": call, "actual_fare": actual, "expected_fare": expected},
     )
-    tier2 = q.tiers[1]
+
+
+@pytest.mark.parametrize("rule", ["fare.wrong_amount_entered", "fare.route_change_decrease"])
+@pytest.mark.parametrize(("to_expected", "percent"), BAND_CASES)
+def test_fare_band_is_chosen_by_the_difference_to_the_expected_fare(rule, to_expected, percent):
+    actual, expected = 40_000, 45_000
+    call = expected + to_expected
+    tier2 = fare_down(rule, call=call, actual=actual, expected=expected).tiers[1]
     assert tier2.kind == "fare_adjustment"
     assert tier2.percent == percent
-    assert tier2.amount == actual + difference * percent // 100
-    assert tier2.actions == ["recharge"]
+    # The band's share applies to call − actual, not to the difference that chose the band.
+    assert tier2.charge == actual + (call - actual) * percent // 100
+    assert tier2.amount is None  # nothing is granted: the ride is charged anew
+    assert [(e.type, e.action, e.payer) for e in tier2.effects] == [
+        ("charge", "recharge", "customer")
+    ]
 
 
-def test_fare_band_amounts_written_out():
-    def charge(call, actual):
-        q = quote(
-            rule_code="fare.wrong_amount_entered",
-            target="customer",
-            facts={"call_amount": call, "actual_fare": actual},
-        )
-        return q.tiers[1].amount
-
-    assert charge(99_999, 50_000) == 74_999  # 49,999 × 50% = 24,999.5 → 24,999 (cut)
-    assert charge(100_000, 50_000) == 75_000
-    assert charge(100_001, 50_000) == 65_000  # 50,001 × 30% = 15,000.3 → 15,000
-    assert charge(150_000, 50_000) == 80_000
-    assert charge(150_001, 50_000) == 70_000  # 100,001 × 20% = 20,000.2
-    assert charge(250_000, 50_000) == 90_000
-    assert charge(250_001, 50_000) == 70_000  # 200,001 × 10% = 20,000.1
+def test_the_expected_fare_not_the_actual_fare_picks_the_band():
+    # call − actual = 90,000 (30% band by the old reading); call − expected = 40,000 (50%).
+    q = fare_down("fare.wrong_amount_entered", call=150_000, actual=60_000, expected=110_000)
+    assert q.tiers[1].percent == 50
+    assert q.tiers[1].charge == 105_000
 
 
-def test_fare_that_does_not_go_down_matches_no_row():
-    with pytest.raises(NoMatchingRow, match="해당하지 않습니다"):
+def test_fare_adjustment_explains_itself():
+    q = fare_down("fare.wrong_amount_entered", call=150_000, actual=60_000, expected=55_000)
+    assert q.tiers[1].effects[0].explain == (
+        "새 결제금액 60,000 + 30% × (150,000 − 60,000) = 87,000원 "
+        "(예상요금과의 차액 95,000원 → 30% 구간) (재결제)"
+    )
+
+
+def test_fare_adjustment_requires_the_expected_fare():
+    with pytest.raises(FactsInvalid) as info:
         quote(
             rule_code="fare.wrong_amount_entered",
             target="customer",
-            facts={"call_amount": 50_000, "actual_fare": 50_000},
+            facts={"call_amount": 90_000, "actual_fare": 50_000},
         )
+    assert list(info.value.errors) == ["expected_fare"]
+
+
+def test_a_fare_that_does_not_go_down_is_not_covered():
+    q = fare_down("fare.wrong_amount_entered", call=50_000, actual=50_000, expected=50_000)
+    assert q.row is None
+    assert [(t.tier, t.kind) for t in q.tiers] == [(1, "not_covered")]
+    assert "보상 대상 아님" in q.tiers[0].note
+    assert "호출금액 − 실운행료 > 0원" in q.tiers[0].note
+
+
+@given(
+    actual=st.integers(min_value=0, max_value=2_000_000),
+    difference=st.integers(min_value=1, max_value=2_000_000),
+    expected=st.integers(min_value=0, max_value=4_000_000),
+)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_new_charge_lies_between_actual_fare_and_call_amount(actual, difference, expected):
+    call = actual + difference
+    tier2 = fare_down("fare.wrong_amount_entered", call=call, actual=actual, expected=expected)
+    tier2 = tier2.tiers[1]
+    assert isinstance(tier2.charge, int)
+    assert actual <= tier2.charge < call
+    band = call - expected
+    wanted = 50 if band <= 50_000 else 30 if band <= 100_000 else 20 if band <= 200_000 else 10
+    assert tier2.percent == wanted
+    assert tier2.charge == actual + difference * wanted // 100
+
+
+@given(
+    actual=st.integers(min_value=0, max_value=500_000),
+    difference=st.integers(min_value=1, max_value=500_000),
+    expected=st.integers(min_value=0, max_value=1_000_000),
+    more=st.integers(min_value=1, max_value=500_000),
+)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_larger_gap_to_the_expected_fare_never_keeps_a_larger_share(
+    actual, difference, expected, more
+):
+    call = actual + difference
+    near = fare_down("fare.route_change_decrease", call=call, actual=actual, expected=expected)
+    far = fare_down(
+        "fare.route_change_decrease", call=call, actual=actual, expected=max(0, expected - more)
+    )
+    assert far.tiers[1].percent <= near.tiers[1].percent
 
 
 @pytest.mark.parametrize(
@@ -88,6 +139,31 @@ def test_percent_of_fare_coupon_rounds_to_the_unit_half_up(premium_fare, coupon)
     )
     assert q.tiers[1].amount == coupon
     assert q.tiers[1].instrument == "coupon"
+    assert q.tiers[1].effects[0].payer == "platform"
+
+
+@pytest.mark.parametrize(
+    ("premium_fare", "explain"),
+    [
+        (75_000, "75,000 × 10% = 7,500 → 5,000원 단위 반올림 → 10,000원"),
+        (20_000, "20,000 × 10% = 2,000 → 5,000원 단위 반올림 → 0원 → 최소 5,000원"),
+    ],
+)
+def test_coupon_explains_its_rounding(premium_fare, explain):
+    q = quote(
+        rule_code="dispute.premium_driver_complaint",
+        target="customer",
+        facts={"premium_fare": premium_fare, "economy_fare": 10_000},
+    )
+    assert q.tiers[1].explain == explain
+
+
+def test_points_explain_the_commission():
+    q = quote(
+        rule_code="in_ride.cs_dispute_stopped", target="driver", facts={"actual_fare": 23_456}
+    )
+    assert q.tiers[1].explain == "23,456 − 수수료 20% = 18,764P"
+    assert q.tiers[1].amount == 18_764
 
 
 @pytest.mark.parametrize(
@@ -103,36 +179,56 @@ def test_premium_rows_split_at_fifty_thousand(premium_fare, detail):
 
 
 @pytest.mark.parametrize(
-    ("rule", "facts", "tiers"),
+    ("rule", "fact", "at_30", "at_31"),
     [
-        ("dispatch.reservation_late", {"late_minutes": 29}, [1, 2]),
-        ("dispatch.reservation_late", {"late_minutes": 30}, [1, 2, 3]),
-        ("in_ride.navigation_driver_fault", {"extra_minutes": 29}, [1]),
-        ("in_ride.navigation_driver_fault", {"extra_minutes": 30}, [1, 2]),
+        ("dispatch.reservation_late", "late_minutes", "late_up_to_30", "late_over_30"),
+        ("in_ride.navigation_driver_fault", "extra_minutes", "detour_up_to_30", "detour_over_30"),
+        ("dispatch.reservation_no_show", "minutes_past_reservation", None, "no_show_over_30"),
+        ("in_ride.navigation_app_error", "extra_minutes", None, "app_error_over_30"),
     ],
 )
-def test_thirty_minute_rows(rule, facts, tiers):
-    q = quote(rule_code=rule, target="customer", facts=facts)
-    assert [t.tier for t in q.tiers] == tiers
+def test_exactly_thirty_minutes_takes_the_lower_row_without_penalty(rule, fact, at_30, at_31):
+    """초과 is strictly more than 30: the four rows that read "30분 미만 / 초과" agree."""
+    q30 = quote(rule_code=rule, target="customer", facts={fact: 30})
+    q31 = quote(rule_code=rule, target="customer", facts={fact: 31})
+    assert (q30.row, q31.row) == (at_30, at_31)
+    assert q30.penalties == []
 
 
 @pytest.mark.parametrize(
-    ("rule", "target", "facts"),
+    ("rule", "target", "facts", "why"),
     [
-        ("dispatch.reservation_no_show", "customer", {"minutes_past_reservation": 30}),
-        ("in_ride.navigation_app_error", "driver", {"extra_minutes": 30}),
-        ("dispute.driver_attitude", "customer", {"evidenced": False}),
-        ("cs_complaint.callback_delay", "customer", {"business_days_since_promise": 2}),
+        ("dispatch.reservation_no_show", "customer", {"minutes_past_reservation": 30}, "30분"),
+        ("in_ride.navigation_app_error", "driver", {"extra_minutes": 30}, "30분"),
+        ("dispute.driver_attitude", "customer", {"evidenced": False}, "증빙됨 = 예"),
+        (
+            "cs_complaint.callback_delay",
+            "customer",
+            {"business_days_since_promise": 2},
+            "3영업일",
+        ),
+        ("outage.voucher_expired", "driver", {"expired_during_outage": False}, "장애시간 중 만료"),
+        (
+            "fare.wrong_origin_destination",
+            "customer",
+            {"actual_fare": 20_000, "call_amount": 20_000, "economy_fare": 15_000},
+            "실운행료 − 호출금액 > 0원",
+        ),
     ],
 )
-def test_facts_outside_every_row_are_refused(rule, target, facts):
-    with pytest.raises(NoMatchingRow):
-        quote(rule_code=rule, target=target, facts=facts)
+def test_a_case_the_rule_does_not_cover_is_an_answer_that_says_why(rule, target, facts, why):
+    q = quote(rule_code=rule, target=target, facts=facts)
+    assert q.row is None
+    assert q.penalties == []
+    [tier] = q.tiers
+    assert (tier.tier, tier.kind, tier.effects, tier.outcome_id) == (1, "not_covered", [], None)
+    assert tier.note.startswith("보상 대상 아님")
+    assert why in tier.note
 
 
 def test_a_target_the_rule_does_not_have_is_refused():
-    with pytest.raises(NoMatchingRow, match="driver"):
-        quote(rule_code="fare.wrong_amount_entered", target="driver", facts={})
+    with pytest.raises(NoMatchingRow, match="기사"):
+        quote(rule_code="dispatch.reservation_late", target="driver", facts={})
 
 
 @pytest.mark.parametrize(
@@ -168,9 +264,88 @@ def test_extra_call_fare_is_needed_only_once_an_extra_call_was_made():
         )
     assert list(info.value.errors) == ["extra_call_fare"]
     q = quote(
-        rule_code="ride_completed.parking_refused", target="customer", facts={"realtime": True}
+        rule_code="ride_completed.parking_refused",
+        target="customer",
+        facts={"realtime": True, "extra_driver_needed": True},
     )
     assert q.tiers[0].amount == 15_000
+
+
+def test_an_undecided_row_ahead_of_a_match_makes_its_fact_required():
+    # Real time, but whether an extra driver is needed is unknown: the 15,000 row cannot be
+    # decided, so the case must not fall through to a later row.
+    with pytest.raises(FactsInvalid) as info:
+        quote(
+            rule_code="ride_completed.parking_refused", target="customer", facts={"realtime": True}
+        )
+    assert list(info.value.errors) == ["extra_driver_needed"]
+
+
+def test_parking_coupon_only_when_the_customer_said_an_extra_driver_was_needed():
+    def tier1(needed):
+        return quote(
+            rule_code="ride_completed.parking_refused",
+            target="customer",
+            facts={"realtime": True, "extra_driver_needed": needed},
+        ).tiers[0]
+
+    assert (tier1(True).kind, tier1(True).amount) == ("fixed", 15_000)
+    assert (tier1(False).kind, tier1(False).amount) == ("care_only", None)
+
+
+@pytest.mark.parametrize("rule", ["in_ride.cs_dispute_stopped", "in_ride.cs_dispute_completed"])
+def test_cs_dispute_coupon_only_when_the_stop_makes_an_extra_call_necessary(rule):
+    def tier1(needed):
+        facts = {"actual_fare": 20_000, "extra_call_needed": needed}
+        if rule.endswith("completed"):
+            facts["customer_clearly_at_fault"] = False
+        return quote(rule_code=rule, target="customer", facts=facts).tiers[0]
+
+    assert [e.type for e in tier1(True).effects] == ["charge", "grant"]
+    without = tier1(False)
+    assert [e.type for e in without.effects] == ["charge"]
+    assert (without.kind, without.amount, without.charge) == ("payment_action", None, 20_000)
+    assert "고객 쿠폰 15,000원 제외 (운행 중단으로 추가 호출이 필요함: 아니오)" in without.explain
+
+
+def test_cs_dispute_driver_is_paid_once_by_the_customer_then_by_the_platform():
+    q = quote(
+        rule_code="in_ride.cs_dispute_stopped", target="driver", facts={"actual_fare": 20_000}
+    )
+    tier1, tier2 = q.tiers
+    # Tier 1 is the fare the customer's recharge pays: no platform grant, no payout.
+    assert [(e.type, e.payer, e.recipient) for e in tier1.effects] == [
+        ("charge", "customer", "driver")
+    ]
+    assert tier1.amount is None
+    assert [(e.type, e.instrument, e.payer) for e in tier2.effects] == [
+        ("grant", "points", "platform")
+    ]
+
+
+def test_no_cancel_where_the_customer_is_clearly_at_fault():
+    def tier2(at_fault):
+        return quote(
+            rule_code="in_ride.cs_dispute_completed",
+            target="customer",
+            facts={"actual_fare": 20_000, "extra_call_needed": False,
+                   "customer_clearly_at_fault": at_fault},
+        ).tiers[1]  # fmt: skip
+
+    assert tier2(False).actions == ["cancel_payment"]
+    assert tier2(True).kind == "not_covered"
+    assert tier2(True).effects == []
+    assert "명백한 고객 귀책: 예" in tier2(True).note
+
+
+def test_dui_points_only_after_the_driver_is_cleared():
+    q = quote(
+        rule_code="in_ride.dui_suspected_minimal", target="driver", facts={"dui_cleared": False}
+    )
+    assert [t.kind for t in q.tiers] == ["care_only", "not_covered", "not_covered"]
+    assert [(p.code, p.trigger, p.tier) for p in q.penalties] == [
+        ("driver_temporary_hold", "on_grant", 1)
+    ]
 
 
 def test_missing_parts_of_a_derived_fact_are_reported():
@@ -179,27 +354,31 @@ def test_missing_parts_of_a_derived_fact_are_reported():
     assert list(info.value.errors) == ["call_amount"]
 
 
-@given(
-    actual=st.integers(min_value=0, max_value=2_000_000),
-    difference=st.integers(min_value=1, max_value=2_000_000),
-)
-def test_new_charge_lies_between_actual_fare_and_call_amount(actual, difference):
-    q = quote(
-        rule_code="fare.wrong_amount_entered",
-        target="customer",
-        facts={"call_amount": actual + difference, "actual_fare": actual},
-    )
-    charge = q.tiers[1].amount
-    assert isinstance(charge, int)
-    assert actual <= charge < actual + difference
-
-
 @given(st.integers(min_value=0, max_value=10**9))
 def test_coupon_rounding_gives_a_whole_unit_within_half_a_unit(amount):
     rounded = round_coupon(amount, 5_000, 5_000)
     assert rounded % 5_000 == 0
     assert rounded >= 5_000
     assert rounded == 5_000 or abs(rounded - amount) <= 2_500
+
+
+@given(st.integers(min_value=0, max_value=10**6), st.sampled_from([1_000, 5_000, 3_333]))
+def test_coupon_rounding_is_half_up(multiple, unit):
+    # Exactly half a unit above a multiple goes up; one 원 less goes down.
+    half = (unit + 1) // 2
+    assert round_coupon(multiple * unit + half, unit, 0) == (multiple + 1) * unit
+    assert round_coupon(multiple * unit + half - 1, unit, 0) == multiple * unit
+
+
+@given(st.integers(min_value=0, max_value=10**7))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_premium_coupon_is_ten_percent_rounded_to_the_unit(premium_fare):
+    q = quote(
+        rule_code="dispute.premium_driver_complaint",
+        target="customer",
+        facts={"premium_fare": premium_fare, "economy_fare": 1},
+    )
+    assert q.tiers[1].amount == max(5_000, (premium_fare // 10 + 2_500) // 5_000 * 5_000)
 
 
 @given(st.integers(min_value=0, max_value=10**9))

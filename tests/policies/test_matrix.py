@@ -1,4 +1,5 @@
-"""Every row of the seed-002 matrix (policy book v1), evaluated with amounts asserted."""
+"""Every row of the seed-002 matrix (policy book v1), evaluated: the row it matches, every
+tier's effects with amounts, payers, recipients and triggers, and the penalties with theirs."""
 
 import pytest
 
@@ -6,382 +7,318 @@ from policies.selectors import quote
 
 pytestmark = pytest.mark.django_db
 
+ON_GRANT = {"type": "on_grant", "tier": None, "count": None, "party": None}
 
-def T(
-    tier,
-    kind,
-    instrument=None,
-    amount=None,
-    amount_max=None,
-    vouchers=None,
-    actions=(),
-    charge=None,
-):
+
+def eff(type_, payer, recipient, *, instrument=None, action=None, amount=None, amount_max=None,
+        count=None, trigger=ON_GRANT):  # fmt: skip
     return {
-        "tier": tier,
-        "kind": kind,
+        "type": type_,
         "instrument": instrument,
+        "action": action,
         "amount": amount,
         "amount_max": amount_max,
-        "vouchers": vouchers,
-        "actions": list(actions),
-        "charge": charge,
+        "count": count,
+        "payer": payer,
+        "recipient": recipient,
+        "trigger": trigger,
     }
 
 
-CARE1 = T(1, "care_only")
-REBAN = ["driver_reservation_ban_7d"]
+def coupon(amount, to="customer"):
+    return eff("grant", "platform", to, instrument="coupon", amount=amount)
 
-# rule, target, facts, fault, tiers, penalties
+
+def coupons(low, high, to="customer"):
+    return eff("grant", "platform", to, instrument="coupon", amount=low, amount_max=high)
+
+
+def points(amount, amount_max=None, trigger=ON_GRANT):
+    return eff("grant", "platform", "driver", instrument="points", amount=amount,
+               amount_max=amount_max, trigger=trigger)  # fmt: skip
+
+
+def vouchers(n):
+    return eff("grant", "platform", "driver", instrument="pro_voucher", count=n)
+
+
+def charge(amount, action="recharge"):
+    # A new charge of the ride: the customer pays it, to the driver; no payout.
+    return eff("charge", "customer", "driver", action=action, amount=amount)
+
+
+def act(action, payer, amount=None):
+    return eff("action", payer, "customer", action=action, amount=amount)
+
+
+def pen(code, subject, trigger="on_grant", tier=None, count=None):
+    return (code, subject, trigger, tier, count)
+
+
+CARE = ("care_only", [])
+DISCUSS = ("needs_discussion", [])
+BAN_7D = pen("driver_reservation_ban_7d", "driver")
+PARKING = pen("driver_parking_refusal_penalty", "driver")
+ON_CUSTOMER_REFUSING_3 = {"type": "on_refusal", "tier": 3, "count": None, "party": "customer"}
+
+# rule, target, facts → row code, fault, {tier: (kind, effects)}, penalties
 CASES = [
-    ("dispatch.reservation_not_accepted", "customer", {}, "none", [CARE1], []),
     (
-        "dispatch.reservation_no_show",
-        "customer",
-        {"minutes_past_reservation": 31},
-        "driver",
-        [T(1, "payment_action", actions=["waive_no_show_fee"]), T(2, "fixed", "coupon", 10_000)],
-        ["driver_reservation_ban_7d", "driver_permanent_suspension_on_3rd"],
+        "dispatch.reservation_not_accepted", "customer", {}, "called_2h_before", "none",
+        {1: CARE}, [],
     ),
     (
-        "dispatch.reservation_late",
-        "customer",
-        {"late_minutes": 29},
-        "driver",
-        [CARE1, T(2, "fixed", "coupon", 5_000)],
-        [],
+        "dispatch.reservation_no_show", "customer", {"minutes_past_reservation": 31},
+        "no_show_over_30", "driver",
+        {
+            1: ("payment_action", [act("waive_no_show_fee", "driver")]),
+            2: ("fixed", [coupon(10_000)]),
+        },
+        [BAN_7D, pen("driver_permanent_suspension", "driver", "on_repeat", count=3)],
     ),
     (
-        "dispatch.reservation_late",
-        "customer",
-        {"late_minutes": 30},
-        "driver",
-        [CARE1, T(2, "fixed", "coupon", 5_000), T(3, "fixed", "coupon", 10_000)],
-        REBAN,
-    ),
-    ("in_ride.navigation_driver_fault", "customer", {"extra_minutes": 29}, "driver", [CARE1], []),
-    (
-        "in_ride.navigation_driver_fault",
-        "customer",
-        {"extra_minutes": 30},
-        "driver",
-        [CARE1, T(2, "fixed", "coupon", 5_000)],
-        [],
+        "dispatch.reservation_late", "customer", {"late_minutes": 30}, "late_up_to_30", "driver",
+        {1: CARE, 2: ("fixed", [coupon(5_000)])}, [],
     ),
     (
-        "in_ride.navigation_app_error",
-        "customer",
-        {"extra_minutes": 31},
-        "platform",
-        [CARE1, T(2, "fixed", "coupon", 5_000)],
-        [],
+        "dispatch.reservation_late", "customer", {"late_minutes": 31}, "late_over_30", "driver",
+        {1: CARE, 2: ("fixed", [coupon(5_000)]), 3: ("fixed", [coupon(10_000)])}, [BAN_7D],
     ),
     (
-        "in_ride.navigation_app_error",
-        "driver",
-        {"extra_minutes": 31},
-        "platform",
-        [CARE1, T(2, "vouchers", "pro_voucher", vouchers=3)],
-        [],
+        "in_ride.navigation_driver_fault", "customer", {"extra_minutes": 30}, "detour_up_to_30",
+        "driver", {1: CARE, 2: DISCUSS}, [],
     ),
     (
-        "in_ride.dui_suspected_partial",
-        "customer",
-        {"actual_fare": 23_000},
-        "none",
-        [T(1, "fixed", "coupon", 15_000, charge=23_000), T(2, "care_only")],
-        [],
+        "in_ride.navigation_driver_fault", "customer", {"extra_minutes": 31}, "detour_over_30",
+        "driver", {1: CARE, 2: ("fixed", [coupon(5_000)])}, [],
     ),
     (
-        "in_ride.dui_suspected_minimal",
-        "customer",
-        {},
-        "none",
-        [T(1, "payment_action", actions=["cancel_payment"])],
-        [],
+        "in_ride.navigation_app_error", "customer", {"extra_minutes": 31}, "app_error_over_30",
+        "platform", {1: CARE, 2: ("fixed", [coupon(5_000)])}, [],
     ),
     (
-        "in_ride.dui_suspected_minimal",
-        "driver",
-        {},
-        "none",
-        [CARE1, T(2, "fixed", "points", 5_000), T(3, "range", "points", 5_000, 10_000)],
-        [],
+        "in_ride.navigation_app_error", "driver", {"extra_minutes": 31},
+        "app_error_over_30_driver", "platform", {1: CARE, 2: ("vouchers", [vouchers(3)])}, [],
     ),
-    # A fare paid as driver points loses the 20% commission: 31,000 → 24,800.
     (
-        "in_ride.cs_dispute_stopped",
-        "driver",
-        {"actual_fare": 31_000},
+        "in_ride.dui_suspected_partial", "customer", {"actual_fare": 23_000}, "not_dui", "none",
+        {1: ("fixed", [charge(23_000), coupon(15_000)]), 2: CARE}, [],
+    ),
+    (
+        "in_ride.dui_suspected_minimal", "customer", {}, "not_dui", "none",
+        {1: ("payment_action", [act("cancel_payment", "driver")])}, [],
+    ),
+    (
+        "in_ride.dui_suspected_minimal", "driver", {"dui_cleared": True}, "not_dui_driver", "none",
+        {1: CARE, 2: ("fixed", [points(5_000)]), 3: ("range", [points(5_000, 10_000)])},
+        [pen("driver_temporary_hold", "driver", tier=1)],
+    ),
+    (
+        "in_ride.cs_dispute_stopped", "driver", {"actual_fare": 23_456}, "dispute_driver",
         "driver_customer",
-        [T(1, "percent_of_fare", "points", 24_800), T(2, "percent_of_fare", "points", 24_800)],
+        {1: ("payment_action", [charge(23_456)]), 2: ("percent_of_fare", [points(18_764)])}, [],
+    ),
+    (
+        "in_ride.cs_dispute_stopped", "customer",
+        {"actual_fare": 23_456, "extra_call_needed": True}, "dispute_customer", "driver_customer",
+        {
+            1: ("fixed", [charge(23_456), coupon(15_000)]),
+            2: ("payment_action", [act("cancel_payment", "platform")]),
+        },
         [],
     ),
     (
-        "in_ride.cs_dispute_stopped",
-        "customer",
-        {"actual_fare": 31_000},
+        "in_ride.cs_dispute_completed", "driver", {"actual_fare": 30_000}, "dispute_driver",
         "driver_customer",
-        [
-            T(1, "fixed", "coupon", 15_000, actions=["recharge"], charge=31_000),
-            T(2, "payment_action", actions=["cancel_payment"]),
-        ],
+        {
+            1: ("payment_action", [charge(30_000, "forced_discount")]),
+            2: ("percent_of_fare", [points(24_000)]),
+        },
         [],
     ),
     (
-        "in_ride.cs_dispute_completed",
-        "driver",
-        {"actual_fare": 45_500},
-        "driver_customer",
-        [T(1, "percent_of_fare", "points", 36_400), T(2, "percent_of_fare", "points", 36_400)],
+        "in_ride.cs_dispute_completed", "customer",
+        {"actual_fare": 30_000, "extra_call_needed": True, "customer_clearly_at_fault": False},
+        "dispute_customer", "driver_customer",
+        {
+            1: ("fixed", [charge(30_000, "forced_discount"), coupon(15_000)]),
+            2: ("payment_action", [act("cancel_payment", "platform")]),
+        },
         [],
     ),
     (
-        "in_ride.cs_dispute_completed",
-        "customer",
-        {"actual_fare": 45_500},
-        "driver_customer",
-        [
-            T(1, "fixed", "coupon", 15_000, actions=["forced_discount"], charge=45_500),
-            T(2, "payment_action", actions=["cancel_payment"]),
-        ],
+        "ride_completed.parking_refused", "customer",
+        {"realtime": True, "extra_driver_needed": True}, "realtime_extra_driver", "driver",
+        {1: ("fixed", [coupon(15_000)])}, [PARKING],
+    ),
+    (
+        "ride_completed.parking_refused", "customer",
+        {"realtime": True, "extra_driver_needed": False}, "realtime_no_extra_driver", "driver",
+        {1: CARE}, [PARKING],
+    ),
+    (
+        "ride_completed.parking_refused", "customer", {"realtime": False, "extra_call_made": False},
+        "later_simple_claim", "driver", {1: CARE, 2: ("fixed", [coupon(5_000)])}, [PARKING],
+    ),
+    (
+        "ride_completed.parking_refused", "customer",
+        {"realtime": False, "extra_call_made": True, "extra_call_fare": 18_000},
+        "later_extra_call", "driver",
+        {1: CARE, 2: ("payment_action", [act("forced_discount", "platform", 18_000)])}, [PARKING],
+    ),
+    (
+        "fare.wrong_origin_destination", "customer",
+        {"actual_fare": 30_000, "call_amount": 20_000, "economy_fare": 25_000},
+        "fare_up_customer", "customer",
+        {
+            1: ("payment_action", [charge(30_000)]),
+            2: ("payment_action", [charge(25_000)]),
+            3: ("payment_action", [charge(20_000)]),
+        },
+        [pen("customer_app_suspension", "customer", "on_refusal", tier=3)],
+    ),
+    (
+        "fare.wrong_origin_destination", "driver",
+        {"actual_fare": 30_000, "call_amount": 20_000, "economy_fare": 25_000},
+        "fare_up_driver", "customer",
+        {
+            2: ("payment_action", [charge(25_000)]),
+            3: ("percent_of_fare", [points(20_000, trigger=ON_CUSTOMER_REFUSING_3)]),
+        },
         [],
     ),
     (
-        "ride_completed.parking_refused",
-        "customer",
-        {"realtime": True},
-        "driver",
-        [T(1, "fixed", "coupon", 15_000)],
-        ["driver_parking_refusal_penalty"],
+        "fare.wrong_amount_entered", "customer",
+        {"call_amount": 150_000, "actual_fare": 60_000, "expected_fare": 55_000},
+        "fare_down", "customer", {1: CARE, 2: ("fare_adjustment", [charge(87_000)])}, [],
     ),
     (
-        "ride_completed.parking_refused",
-        "customer",
-        {"realtime": False, "extra_call_made": False},
-        "driver",
-        [CARE1, T(2, "fixed", "coupon", 5_000)],
-        ["driver_parking_refusal_penalty"],
+        "fare.post_waypoint_dispute", "customer", {"calculator_amount": 32_000}, "calculator",
+        "none", {1: ("payment_action", [charge(32_000)])}, [],
     ),
     (
-        "ride_completed.parking_refused",
-        "customer",
-        {"realtime": False, "extra_call_made": True, "extra_call_fare": 17_000},
-        "driver",
-        [CARE1, T(2, "payment_action", amount=17_000, actions=["forced_discount"])],
-        ["driver_parking_refusal_penalty"],
+        "fare.route_change_increase", "customer", {"actual_fare": 40_000, "call_amount": 30_000},
+        "fare_up_customer", "driver_customer",
+        {1: ("payment_action", [charge(40_000)]), 2: ("payment_action", [charge(40_000)])},
+        [pen("customer_app_suspension", "customer", "on_refusal", tier=2)],
     ),
     (
-        "fare.wrong_origin_destination",
-        "customer",
-        {"actual_fare": 52_000, "economy_fare": 40_000},
-        "customer",
-        [
-            T(1, "payment_action", amount=52_000, actions=["recharge"], charge=52_000),
-            T(2, "payment_action", amount=40_000, actions=["recharge"], charge=40_000),
-            T(3, "payment_action", amount=32_000, actions=["recharge"], charge=32_000),
-        ],
-        ["customer_app_suspension"],
+        "fare.route_change_increase", "driver", {"actual_fare": 40_000, "call_amount": 30_000},
+        "fare_up_driver", "driver_customer",
+        {2: CARE, 3: ("percent_of_fare", [points(8_000)])}, [],
     ),
     (
-        "fare.wrong_origin_destination",
-        "driver",
-        {"actual_fare": 52_000, "economy_fare": 40_000},
-        "customer",
-        [
-            T(2, "payment_action", amount=40_000, actions=["recharge"], charge=40_000),
-            T(3, "percent_of_fare", "points", 32_000),
-        ],
-        [],
+        "fare.route_change_decrease", "customer",
+        {"call_amount": 100_000, "actual_fare": 60_000, "expected_fare": 90_000},
+        "fare_down", "customer", {1: CARE, 2: ("fare_adjustment", [charge(80_000)])}, [],
     ),
     (
-        "fare.wrong_amount_entered",
-        "customer",
-        {"call_amount": 150_000, "actual_fare": 60_000},
-        "customer",
-        [CARE1, T(2, "fare_adjustment", amount=87_000, actions=["recharge"], charge=87_000)],
-        [],
+        "dispute.premium_driver_complaint", "customer",
+        {"premium_fare": 50_000, "economy_fare": 30_000}, "premium_up_to_50k", "driver",
+        {
+            1: CARE,
+            2: ("percent_of_fare", [coupon(5_000)]),
+            3: ("payment_action", [charge(30_000)]),
+        },
+        [pen("premium_driver_penalty_request", "driver", tier=2)],
     ),
     (
-        "fare.post_waypoint_dispute",
-        "customer",
-        {"calculator_amount": 38_700},
-        "none",
-        [T(1, "payment_action", amount=38_700, actions=["recharge"], charge=38_700)],
-        [],
+        "dispute.premium_driver_complaint", "customer",
+        {"premium_fare": 125_000, "economy_fare": 60_000}, "premium_over_50k", "driver",
+        {
+            1: CARE,
+            2: ("percent_of_fare", [coupon(15_000)]),
+            3: ("payment_action", [charge(60_000)]),
+        },
+        [pen("premium_driver_penalty_request", "driver", tier=2)],
     ),
     (
-        "fare.route_change_increase",
-        "customer",
-        {"actual_fare": 70_000, "call_amount": 55_000},
-        "driver_customer",
-        [T(1, "payment_action", amount=70_000, actions=["recharge"], charge=70_000)],
-        ["customer_app_suspension"],
-    ),
-    # The extra fare (70,000 − 55,000) paid as points, less the commission.
-    (
-        "fare.route_change_increase",
-        "driver",
-        {"actual_fare": 70_000, "call_amount": 55_000},
-        "driver_customer",
-        [T(2, "care_only"), T(3, "percent_of_fare", "points", 12_000)],
-        [],
+        "dispute.driver_attitude", "customer", {"evidenced": True}, "evidenced", "driver",
+        {1: CARE, 2: ("range", [coupons(5_000, 10_000)])}, [pen("driver_penalty", "driver")],
     ),
     (
-        "fare.route_change_decrease",
-        "customer",
-        {"call_amount": 80_000, "actual_fare": 50_000},
-        "customer",
-        [CARE1, T(2, "fare_adjustment", amount=65_000, actions=["recharge"], charge=65_000)],
-        [],
-    ),
-    # 10% of 48,000 = 4,800 → nearest 5,000 (and never below the 5,000 minimum).
-    (
-        "dispute.premium_driver_complaint",
-        "customer",
-        {"premium_fare": 48_000, "economy_fare": 30_000},
-        "driver",
-        [
-            CARE1,
-            T(2, "percent_of_fare", "coupon", 5_000),
-            T(3, "payment_action", amount=30_000, actions=["recharge"], charge=30_000),
-        ],
-        ["premium_driver_penalty_request"],
-    ),
-    # 10% of 126,000 = 12,600 → 15,000 (half up at 12,500).
-    (
-        "dispute.premium_driver_complaint",
-        "customer",
-        {"premium_fare": 126_000, "economy_fare": 90_000},
-        "driver",
-        [
-            CARE1,
-            T(2, "percent_of_fare", "coupon", 15_000),
-            T(3, "payment_action", amount=90_000, actions=["recharge"], charge=90_000),
-        ],
-        ["premium_driver_penalty_request"],
+        "dispute.other_driver_drove", "customer", {"evidenced": True}, "evidenced", "driver",
+        {1: ("payment_action", [act("cancel_payment", "driver")])},
+        [pen("driver_penalty", "driver")],
     ),
     (
-        "dispute.driver_attitude",
-        "customer",
-        {"evidenced": True},
-        "driver",
-        [CARE1, T(2, "range", "coupon", 5_000, 10_000)],
-        ["driver_penalty"],
+        "outage.met_driver_could_not_ride", "customer", {}, "met_driver", "platform",
+        {1: DISCUSS}, [],
     ),
     (
-        "dispute.other_driver_drove",
-        "customer",
-        {"evidenced": True},
-        "driver",
-        [T(1, "payment_action", actions=["cancel_payment"])],
-        ["driver_penalty"],
+        "outage.voucher_expired", "driver", {"expired_during_outage": True}, "expired_in_outage",
+        "platform", {1: DISCUSS}, [],
+    ),
+    ("outage.customer_expense", "customer", {}, "expense", "platform", {1: DISCUSS}, []),
+    ("outage.driver_income", "driver", {}, "income", "platform", {1: DISCUSS}, []),
+    (
+        "cs_complaint.wrongful_suspension", "driver", {}, "driver", "cs_center",
+        {1: CARE, 2: ("vouchers", [vouchers(3)])}, [],
     ),
     (
-        "outage.met_driver_could_not_ride",
-        "customer",
-        {},
-        "platform",
-        [T(1, "needs_discussion", "coupon")],
-        [],
+        "cs_complaint.callback_delay", "driver", {"business_days_since_promise": 3},
+        "driver_3_days", "cs_center", {1: CARE, 2: ("vouchers", [vouchers(3)])}, [],
     ),
     (
-        "outage.voucher_expired",
-        "driver",
-        {},
-        "platform",
-        [T(1, "needs_discussion")],
-        [],
-    ),
-    ("outage.customer_expense", "customer", {}, "platform", [T(1, "needs_discussion")], []),
-    ("outage.driver_income", "driver", {}, "platform", [T(1, "needs_discussion")], []),
-    (
-        "cs_complaint.wrongful_suspension",
-        "driver",
-        {},
-        "cs_center",
-        [CARE1, T(2, "vouchers", "pro_voucher", vouchers=3)],
-        [],
+        "cs_complaint.callback_delay", "customer", {"business_days_since_promise": 3},
+        "customer_3_days", "cs_center", {1: CARE, 2: ("range", [coupons(2_000, 5_000)])}, [],
     ),
     (
-        "cs_complaint.callback_delay",
-        "driver",
-        {"business_days_since_promise": 3},
-        "cs_center",
-        [CARE1, T(2, "vouchers", "pro_voucher", vouchers=3)],
-        [],
+        "cs_complaint.wrong_guidance", "customer", {"loss_amount": 12_345}, "loss_customer",
+        "cs_center", {1: ("actual_loss", [coupon(12_345)])}, [],
     ),
     (
-        "cs_complaint.callback_delay",
-        "customer",
-        {"business_days_since_promise": 4},
-        "cs_center",
-        [CARE1, T(2, "range", "coupon", 2_000, 5_000)],
-        [],
-    ),
-    # A proven loss is made good exactly: no coupon rounding, no commission.
-    (
-        "cs_complaint.wrong_guidance",
-        "customer",
-        {"loss_amount": 12_340},
-        "cs_center",
-        [T(1, "actual_loss", "coupon", 12_340)],
-        [],
+        "cs_complaint.wrong_guidance", "driver", {"loss_amount": 12_345}, "loss_driver",
+        "cs_center", {1: ("actual_loss", [points(12_345)])}, [],
     ),
     (
-        "cs_complaint.wrong_guidance",
-        "driver",
-        {"loss_amount": 7_000},
-        "cs_center",
-        [T(1, "actual_loss", "points", 7_000)],
-        [],
+        "cs_complaint.wrong_guidance", "customer", {"loss_amount": 0}, "no_loss_customer",
+        "cs_center", {1: CARE, 2: ("range", [coupons(2_000, 5_000)])}, [],
     ),
     (
-        "cs_complaint.wrong_guidance",
-        "customer",
-        {"loss_amount": 0},
-        "cs_center",
-        [CARE1, T(2, "range", "coupon", 2_000, 5_000)],
-        [],
+        "cs_complaint.wrong_guidance", "driver", {"loss_amount": 0}, "no_loss_driver",
+        "cs_center", {1: CARE, 2: ("range", [coupons(2_000, 5_000, to="driver")])}, [],
     ),
     (
-        "cs_complaint.wrong_guidance",
-        "driver",
-        {"loss_amount": 0},
-        "cs_center",
-        [CARE1, T(2, "range", "coupon", 2_000, 5_000)],
-        [],
+        "cs_complaint.coupon_expired", "customer", {}, "no_extension", "none", {1: CARE}, [],
     ),
-]
+]  # fmt: skip
 
-KEYS = ("tier", "kind", "instrument", "amount", "amount_max", "vouchers", "actions", "charge")
+EFFECT_KEYS = [
+    "type", "instrument", "action", "amount", "amount_max", "count", "payer", "recipient",
+    "trigger",
+]  # fmt: skip
+
+
+def shape(q):
+    tiers = {
+        t.tier: (t.kind, [{k: getattr(e, k) for k in EFFECT_KEYS} for e in t.effects])
+        for t in q.tiers
+    }
+    penalties = [(p.code, p.subject, p.trigger, p.tier, p.count) for p in q.penalties]
+    return q.row, q.fault, tiers, penalties
 
 
 @pytest.mark.parametrize(
-    ("rule", "target", "facts", "fault", "tiers", "penalties"),
+    ("rule", "target", "facts", "row", "fault", "tiers", "penalties"),
     CASES,
-    ids=[f"{c[0]}-{c[1]}-{i}" for i, c in enumerate(CASES)],
+    ids=[f"{c[0]}-{c[1]}-{c[3]}" for c in CASES],
 )
-def test_matrix_row(rule, target, facts, fault, tiers, penalties):
+def test_matrix_row(rule, target, facts, row, fault, tiers, penalties):
     q = quote(rule_code=rule, target=target, facts=facts)
     assert q.policy_version == 1
-    assert q.fault == fault
-    assert [{k: getattr(t, k) for k in KEYS} for t in q.tiers] == tiers
-    assert q.penalties == penalties
+    assert shape(q) == (row, fault, tiers, penalties)
 
 
 def test_every_row_of_the_book_is_covered_by_a_case():
     from policies.models import RuleRow
 
-    covered = set()
-    for rule, target, facts, *_ in CASES:
-        q = quote(rule_code=rule, target=target, facts=facts)
-        covered.add((rule, target, q.detail, q.notes))
+    covered = {(rule, row) for rule, _target, _facts, row, *_ in CASES}
     rows = {
-        (r.rule.code, r.target, r.detail, r.notes)
+        (r.rule.code, r.code)
         for r in RuleRow.objects.filter(rule__version__number=1).select_related("rule")
     }
-    assert len(rows) == 40
+    assert len(rows) == 42
     assert rows == covered
 
 

@@ -16,6 +16,7 @@ def test_choosing_a_type_shows_its_fact_fields(agent):
     text = page.content.decode()
     assert 'name="call_amount"' in text
     assert 'name="actual_fare"' in text
+    assert 'name="expected_fare"' in text
     assert 'name="late_minutes"' not in text
     assert "errorlist" not in text
 
@@ -37,19 +38,61 @@ def test_agent_gets_the_offer_of_every_tier(agent):
             "target": "customer",
             "call_amount": "150000",
             "actual_fare": "60000",
+            "expected_fare": "55000",
         },
     )
     assert page.status_code == 200
     text = page.content.decode()
-    assert "87,000원" in text
-    assert "fare_adjustment" in text
     assert "정책 v1" in text
+    # What each amount is, how it was reached, who pays: in words, without raw codes.
+    assert "새 결제금액" in text
+    assert "87,000원" in text
+    assert "60,000 + 30% × (150,000 − 60,000) = 87,000원" in text
+    assert "고객 → 기사" in text
+    assert "요금 하향 조정 (구간)" in text
+    assert "fare_adjustment" not in text
+    assert "fare.wrong_amount_entered)" not in text
+
+
+def test_offer_shows_grant_and_payer_and_a_refusal_trigger(agent):
+    page = client_for(agent).post(
+        "/policies/quote/",
+        {
+            "rule": "fare.wrong_origin_destination",
+            "target": "driver",
+            "actual_fare": "30000",
+            "call_amount": "20000",
+            "economy_fare": "25000",
+        },
+    )
+    text = page.content.decode()
+    assert "지급액" in text
+    assert "기사 포인트" in text
+    assert "20,000P" in text
+    assert "카모 (플랫폼) → 기사" in text
+    assert "고객의 3차 거부 시에만" in text
+
+
+def test_a_case_the_rule_does_not_cover_is_shown_as_such(agent):
+    page = client_for(agent).post(
+        "/policies/quote/",
+        {"rule": "dispute.driver_attitude", "target": "customer", "evidenced": "false"},
+    )
+    text = page.content.decode()
+    assert 'id="offer"' in text
+    assert "보상 대상 아님" in text
+    assert "errorlist" not in text
 
 
 def test_boolean_facts_in_the_form(agent):
     page = client_for(agent).post(
         "/policies/quote/",
-        {"rule": "ride_completed.parking_refused", "target": "customer", "realtime": "true"},
+        {
+            "rule": "ride_completed.parking_refused",
+            "target": "customer",
+            "realtime": "true",
+            "extra_driver_needed": "true",
+        },
     )
     assert "15,000원" in page.content.decode()
 
@@ -71,9 +114,9 @@ def test_boolean_facts_in_the_form(agent):
                 "rule": "fare.wrong_amount_entered",
                 "target": "customer",
                 "call_amount": "100",
-                "actual_fare": "200",
+                "actual_fare": "50",
             },
-            "해당하지 않습니다",
+            "필요한 사실",
         ),
         ({"rule": "no.such_rule", "target": "customer"}, "올바르게 선택"),
         ({"rule": "fare.wrong_amount_entered", "target": "driver"}, "올바르게 선택"),

@@ -2,9 +2,13 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from policies.models import (
+    Effect,
     FareBand,
     PolicyVersion,
+    PolicyVersionEvent,
     PublishedVersionIsImmutable,
+    RowCondition,
+    RowPenalty,
     Rule,
     RuleRow,
     TierOutcome,
@@ -38,12 +42,80 @@ def test_a_published_version_never_changes():
     rule.name = "바뀐 이름"
     with pytest.raises(PublishedVersionIsImmutable):
         rule.save()
-    outcome = TierOutcome.objects.filter(row__rule__version__number=1, amount=10_000).first()
-    outcome.amount = 20_000
+    effect = Effect.objects.filter(outcome__row__rule__version__number=1, amount=10_000).first()
+    effect.amount = 20_000
     with pytest.raises(PublishedVersionIsImmutable):
-        outcome.save()
+        effect.save()
+    condition = RowCondition.objects.filter(row__rule__version__number=1).first()
+    with pytest.raises(PublishedVersionIsImmutable):
+        condition.delete()
+    with pytest.raises(PublishedVersionIsImmutable):
+        RowPenalty.objects.filter(row__rule__version__number=1).first().save()
     with pytest.raises(PublishedVersionIsImmutable):
         FareBand.objects.filter(version__number=1).first().delete()
+    # Its own parameters too.
+    version = v1()
+    version.coupon_validity_days = 90
+    with pytest.raises(PublishedVersionIsImmutable):
+        version.save()
+    assert v1().coupon_validity_days == 60
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE policies_policyversion SET coupon_unit = 1000 WHERE number = 1",
+        "UPDATE policies_policyversion SET status = 'draft' WHERE number = 1",
+        "DELETE FROM policies_policyversion WHERE number = 1",
+        "UPDATE policies_effect SET amount = 99 WHERE outcome_id IN (SELECT o.id FROM "
+        "policies_tieroutcome o JOIN policies_rulerow r ON r.id = o.row_id JOIN policies_rule ru "
+        "ON ru.id = r.rule_id JOIN policies_policyversion v ON v.id = ru.version_id "
+        "WHERE v.number = 1)",
+        "DELETE FROM policies_rowcondition",
+        "UPDATE policies_fareband SET percent = 1",
+        "INSERT INTO policies_rowpenalty (row_id, code, subject, trigger) SELECT id, "
+        "'driver_penalty', 'driver', 'on_grant' FROM policies_rulerow LIMIT 1",
+    ],
+)
+def test_postgres_refuses_raw_changes_to_a_published_book(statement):
+    from django.db import DatabaseError, connection, transaction
+
+    with pytest.raises(DatabaseError, match="바꿀 수 없습니다"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert v1().coupon_unit == 5000
+
+
+@pytest.mark.postgres
+def test_postgres_still_lets_drafts_change_and_versions_retire(manager):
+    from django.db import connection
+
+    draft = policy_version_create_draft(source=v1(), actor=manager)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE policies_effect SET amount = 99 WHERE outcome_id IN (SELECT o.id "
+                       "FROM policies_tieroutcome o JOIN policies_rulerow r ON r.id = o.row_id "
+                       "JOIN policies_rule ru ON ru.id = r.rule_id WHERE ru.version_id = %s "
+                       "AND o.kind = 'fixed')", [draft.pk])  # fmt: skip
+    policy_version_publish(version_id=draft.pk, actor=manager)
+    assert v1().status == PolicyVersion.Status.RETIRED
+
+
+def test_publishing_and_retiring_write_events_with_who_and_when(manager):
+    draft = policy_version_create_draft(source=v1(), actor=manager)
+    policy_version_publish(version_id=draft.pk, actor=manager)
+    events = [
+        (e.version.number, e.from_status, e.to_status, e.actor)
+        for e in PolicyVersionEvent.objects.order_by("id").select_related("version")
+    ]
+    assert events == [
+        (1, "", "draft", None),
+        (1, "draft", "published", None),
+        (2, "", "draft", manager),
+        (1, "published", "retired", manager),
+        (2, "draft", "published", manager),
+    ]
+    assert all(e.at is not None for e in PolicyVersionEvent.objects.all())
 
 
 def test_a_draft_copies_the_whole_book(manager):
@@ -52,22 +124,34 @@ def test_a_draft_copies_the_whole_book(manager):
     assert draft.status == PolicyVersion.Status.DRAFT
     assert draft.based_on == v1()
     assert draft.created_by == manager
-    assert draft.rules.count() == v1().rules.count() == 25
-    assert RuleRow.objects.filter(rule__version=draft).count() == 40
-    assert (
-        TierOutcome.objects.filter(row__rule__version=draft).count()
-        == TierOutcome.objects.filter(row__rule__version__number=1).count()
-    )
+    assert draft.rules.count() == v1().rules.count() == 26
+    assert RuleRow.objects.filter(rule__version=draft).count() == 42
+    for model, path in [
+        (TierOutcome, "row__rule__version"),
+        (Effect, "outcome__row__rule__version"),
+        (RowCondition, "row__rule__version"),
+        (RowPenalty, "row__rule__version"),
+    ]:
+        copied = model.objects.filter(**{path: draft}).count()
+        assert copied == model.objects.filter(**{path: v1()}).count() > 0
     assert draft.fare_bands.count() == 4
+    assert (draft.tier1_role, draft.tier2_role) == ("agent", "manager")
+    # The copy quotes exactly as its source, row codes included.
+    facts = {"premium_fare": 80_000, "economy_fare": 50_000}
+    args = {"rule_code": "dispute.premium_driver_complaint", "target": "customer", "facts": facts}
+    old, new = quote(**args, version_number=1), quote(**args, version_number=draft.number)
+    assert (old.row, [t.explain for t in old.tiers]) == (new.row, [t.explain for t in new.tiers])
 
 
 def test_publishing_a_draft_changes_the_offer_and_retires_the_old_version(manager):
     draft = policy_version_create_draft(source=v1(), actor=manager)
-    outcome = TierOutcome.objects.get(
-        row__rule__version=draft, row__rule__code="dispatch.reservation_no_show", tier=2
+    effect = Effect.objects.get(
+        outcome__row__rule__version=draft,
+        outcome__row__rule__code="dispatch.reservation_no_show",
+        outcome__tier=2,
     )
-    outcome.amount = 12_000
-    outcome.save()
+    effect.amount = 12_000
+    effect.save()
     draft.coupon_validity_days = 90
     draft.save()
 
@@ -101,21 +185,25 @@ def test_fare_bands_are_version_data(manager):
     q = quote(
         rule_code="fare.wrong_amount_entered",
         target="customer",
-        facts={"call_amount": 70_000, "actual_fare": 30_000},
+        facts={"call_amount": 70_000, "actual_fare": 30_000, "expected_fare": 40_000},
     )
-    assert q.tiers[1].amount == 30_000 + 40_000 * 40 // 100
+    assert q.tiers[1].charge == 30_000 + 40_000 * 40 // 100
 
 
 def test_an_unsound_draft_is_not_published(manager):
     draft = policy_version_create_draft(source=v1(), actor=manager)
     draft.fare_bands.get(upper_bound=None).delete()
-    row = RuleRow.objects.filter(rule__version=draft).first()
-    RuleRow.objects.filter(pk=row.pk).update(conditions=[{"fact": "nope", "op": "lt", "value": 1}])
+    RowCondition.objects.filter(row__rule__version=draft).update(fact="nope")
+    Effect.objects.filter(outcome__row__rule__version=draft, method="range").update(step=None)
+    outcome = TierOutcome.objects.filter(row__rule__version=draft, kind="care_only").first()
+    TierOutcome.objects.filter(pk=outcome.pk).update(kind="fixed")
     with pytest.raises(ValidationError) as info:
         policy_version_publish(version_id=draft.pk, actor=manager)
     text = " ".join(info.value.messages)
     assert "상한 없는 구간" in text
     assert "nope" in text
+    assert "선택하는 금액의 단위" in text or "고르는 금액의 단위" in text
+    assert "효과가 하나 이상 필요합니다" in text
     draft.refresh_from_db()
     assert draft.status == PolicyVersion.Status.DRAFT
     assert current_version().number == 1
@@ -190,9 +278,9 @@ def _draft(manager) -> PolicyVersion:
 
 def test_a_book_edit_that_would_make_a_negative_grant_is_a_400_not_a_crash(manager, api_as, agent):
     draft = _draft(manager)
-    RuleRow.objects.filter(
-        rule__version=draft, rule__code="fare.route_change_increase", target="driver"
-    ).update(conditions=[])
+    RowCondition.objects.filter(
+        row__rule__version=draft, row__rule__code="fare.route_change_increase", row__target="driver"
+    ).delete()
     policy_version_publish(version_id=draft.pk, actor=manager)
     response = api_as(agent).post(
         "/api/v1/quotes/",
@@ -215,7 +303,7 @@ def test_a_draft_without_fare_bands_quotes_a_400(manager, api_as):
         {
             "rule": "fare.wrong_amount_entered",
             "target": "customer",
-            "facts": {"call_amount": 30_000, "actual_fare": 20_000},
+            "facts": {"call_amount": 30_000, "actual_fare": 20_000, "expected_fare": 20_000},
             "policy_version": draft.number,
         },
         format="json",
@@ -234,8 +322,27 @@ def test_an_empty_or_shrunk_book_is_not_published(manager):
         policy_version_publish(version_id=draft.pk, actor=manager)
 
 
-def test_outcome_percent_is_bounded():
-    outcome = TierOutcome.objects.filter(percent=10).first()
-    outcome.percent = 1000
-    with pytest.raises(ValidationError, match="1~100"):
-        outcome.clean()
+def test_effect_fields_are_checked_by_name():
+    effect = Effect.objects.filter(percent=10).first()
+    effect.percent = None
+    effect.basis = "evidenced"
+    with pytest.raises(ValidationError) as info:
+        effect.clean()
+    assert set(info.value.message_dict) >= {"percent", "basis"}
+    refusal = Effect(type="grant", method="fixed", instrument="coupon", amount=1, payer="platform",
+                     recipient="customer", trigger="on_refusal")  # fmt: skip
+    with pytest.raises(ValidationError) as info:
+        refusal.clean()
+    assert "trigger_tier" in info.value.message_dict
+
+
+def test_penalty_triggers_need_their_tier_or_count():
+    penalty = RowPenalty.objects.filter(code="customer_app_suspension").first()
+    penalty.tier = None
+    with pytest.raises(ValidationError) as info:
+        penalty.clean()
+    assert "tier" in info.value.message_dict
+    penalty = RowPenalty(code="driver_permanent_suspension", subject="driver", trigger="on_repeat")
+    with pytest.raises(ValidationError) as info:
+        penalty.clean()
+    assert "count" in info.value.message_dict

@@ -1,0 +1,55 @@
+"""The policy book: versions, their matrix (rules, rows, conditions, penalties) and the
+outcomes of each tier with their effects."""
+
+from policies.models.book import FareBand, RowCondition, RowPenalty, Rule, RuleRow
+from policies.models.choices import (
+    TIER_CHOICES,
+    AmountMethod,
+    Category,
+    ConditionOp,
+    EffectType,
+    Fault,
+    Instrument,
+    OutcomeKind,
+    Party,
+    PaymentAction,
+    Penalty,
+    Role,
+    Target,
+    Trigger,
+)
+from policies.models.outcomes import Effect, TierOutcome
+from policies.models.versions import (
+    PolicyBookPart,
+    PolicyVersion,
+    PolicyVersionEvent,
+    PublishedVersionIsImmutable,
+)
+
+__all__ = [
+    "TIER_CHOICES",
+    "AmountMethod",
+    "Category",
+    "ConditionOp",
+    "Effect",
+    "EffectType",
+    "FareBand",
+    "Fault",
+    "Instrument",
+    "OutcomeKind",
+    "Party",
+    "PaymentAction",
+    "Penalty",
+    "PolicyBookPart",
+    "PolicyVersion",
+    "PolicyVersionEvent",
+    "PublishedVersionIsImmutable",
+    "Role",
+    "RowCondition",
+    "RowPenalty",
+    "Rule",
+    "RuleRow",
+    "Target",
+    "TierOutcome",
+    "Trigger",
+]
