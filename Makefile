@@ -39,11 +39,14 @@ test: install-dev lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The same settings as `make run` (manage.py's default); production sets DJANGO_SETTINGS_MODULE.
+CELERY_SETTINGS ?= $(or $(DJANGO_SETTINGS_MODULE),config.settings.local)
+
 worker: install
-	$(VENV)/bin/celery -A config worker -l info
+	DJANGO_SETTINGS_MODULE=$(CELERY_SETTINGS) $(VENV)/bin/celery -A config worker -l info
 
 beat: install
-	$(VENV)/bin/celery -A config beat -l info
+	DJANGO_SETTINGS_MODULE=$(CELERY_SETTINGS) $(VENV)/bin/celery -A config beat -l info
 
 bench: install
 	$(PY) -m payouts.bench

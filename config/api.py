@@ -1,15 +1,27 @@
-"""API-wide behaviour shared by every app's views."""
+"""API-wide error answers: in Korean where DRF or Django answer in English."""
 
 from typing import Any
 
+from django.http import Http404
+from rest_framework import exceptions
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, with a Korean message for an unreadable body (DRF's own is English)."""
+    """DRF's handler, in Korean where DRF or Django answer in English."""
+    if isinstance(exc, Http404):
+        # Django's get_object_or_404 says "No PayoutBatch matches the given query."
+        exc = exceptions.NotFound("찾을 수 없습니다.")
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, ParseError):
-        response.data = {"detail": "요청 본문을 읽을 수 없습니다. 올바른 JSON인지 확인하세요."}
+        detail = str(exc.detail)
+        if "JSON 중첩" not in detail:
+            detail = "요청 본문을 읽을 수 없습니다. 올바른 JSON인지 확인하세요."
+        response.data = {"detail": detail}
+    if response is not None and isinstance(exc, exceptions.Throttled):
+        response.data = {
+            "detail": f"요청이 너무 많습니다. {getattr(exc, 'wait', None) or 1:.0f}초 뒤에 다시 시도하세요."
+        }
     return response

@@ -159,3 +159,10 @@ class PolicyVersionSerializer(serializers.ModelSerializer):
             "driver_commission_percent",
             "points_memo",
         ]
+
+
+class RuleListResponseSerializer(serializers.Serializer):
+    """The rules list: the version it is of, and its rules."""
+
+    policy_version = PolicyVersionSerializer()
+    rules = RuleListSerializer(many=True)

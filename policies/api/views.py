@@ -6,10 +6,9 @@ from rest_framework.views import APIView
 
 from policies import selectors
 from policies.api.serializers import (
-    PolicyVersionSerializer,
     QuoteInputSerializer,
     QuoteSerializer,
-    RuleListSerializer,
+    RuleListResponseSerializer,
 )
 from policies.evaluator import IncompleteBook, NoMatchingRow
 from policies.facts import FactsInvalid
@@ -74,7 +73,7 @@ class RuleListView(APIView):
             OpenApiParameter("version", int, description="정책 버전 번호. 비우면 현재 버전."),
             OpenApiParameter("category", str, description="구분 코드, 예: fare"),
         ],
-        responses={200: RuleListSerializer(many=True)},
+        responses={200: RuleListResponseSerializer},
     )
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("version")
@@ -96,8 +95,5 @@ class RuleListView(APIView):
                 )
             rules = rules.filter(category=category)
         return Response(
-            {
-                "policy_version": PolicyVersionSerializer(version).data,
-                "rules": RuleListSerializer(rules, many=True).data,
-            }
+            RuleListResponseSerializer({"policy_version": version, "rules": rules}).data
         )

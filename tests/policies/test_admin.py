@@ -209,7 +209,7 @@ def test_matrix_page_filters_by_category_and_search(agent):
     assert (
         "조건에 맞는 유형이 없습니다" in client.get("/policies/matrix/?q=없는말").content.decode()
     )
-    assert client.get("/policies/matrix/?category=%00").status_code == 200
+    assert client.get("/policies/matrix/?category=%00").status_code == 400
 
 
 def test_two_open_fare_bands_are_a_form_error(manager):

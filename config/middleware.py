@@ -1,0 +1,39 @@
+"""Request checks that hold for every page and endpoint."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from config.views import bad_request
+
+
+class RejectNulBytesMiddleware:
+    """A NUL byte in a query or form value is refused with a 400 before any view runs.
+
+    PostgreSQL text cannot hold NUL, so such a value reaching a filter (an admin list filter,
+    an API query parameter) would be a DataError, a 500; no real input contains one.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.META.get("QUERY_STRING", "") or _has_nul(request.GET):
+            return bad_request(request, None, message="요청에 허용되지 않는 문자(NUL)가 있습니다.")
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            try:
+                has_nul = _has_nul(request.POST)
+            except Exception:  # an unreadable body is left to the view's own 400
+                has_nul = False
+            if has_nul:
+                return bad_request(
+                    request, None, message="요청에 허용되지 않는 문자(NUL)가 있습니다."
+                )
+        return self.get_response(request)
+
+
+def _has_nul(data) -> bool:  # type: ignore[no-untyped-def]
+    return any("\x00" in key or any("\x00" in v for v in data.getlist(key)) for key in data)
