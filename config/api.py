@@ -21,7 +21,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             detail = "요청 본문을 읽을 수 없습니다. 올바른 JSON인지 확인하세요."
         response.data = {"detail": detail}
     if response is not None and isinstance(exc, exceptions.Throttled):
-        response.data = {
-            "detail": f"요청이 너무 많습니다. {getattr(exc, 'wait', None) or 1:.0f}초 뒤에 다시 시도하세요."
-        }
+        wait = getattr(exc, "wait", None) or 1
+        response.data = {"detail": f"요청이 너무 많습니다. {wait:.0f}초 뒤에 다시 시도하세요."}
     return response

@@ -45,6 +45,10 @@ class IncompleteBook(ValueError):
     """The version cannot evaluate this case (a draft missing its fare bands, say)."""
 
 
+class RowDoesNotApply(ValueError):
+    """The facts do not satisfy the conditions of the row named for a recomputation."""
+
+
 class PickOutOfRange(ValueError):
     """An approver's pick lies outside an effect's range or off its unit."""
 
@@ -584,7 +588,8 @@ def evaluate_one_tier(
     *, version: PolicyVersion, rule: Rule, row_code: str, tier: int, facts: Any
 ) -> TierQuote:
     """One tier of one named row on the facts (what claims call to recompute an amount on
-    the server). Raises FactsInvalid, or LookupError when the row or tier does not exist."""
+    the server). Raises FactsInvalid, RowDoesNotApply when the facts fall outside the row, or
+    LookupError when the row or tier does not exist."""
     clean = derive(clean_facts(facts))
     row = next((r for r in rule.rows.all() if r.code == row_code), None)
     if row is None:
@@ -592,9 +597,18 @@ def evaluate_one_tier(
     outcome = next((o for o in row.outcomes.all() if o.tier == tier), None)
     if outcome is None:
         raise LookupError(f"'{row}'에 {tier}차 결과가 없습니다.")
-    missing = _missing([*(c["fact"] for c in conditions_of(row)), *outcome_facts(outcome)], clean)
+    conds = conditions_of(row)
+    missing = _missing([*(c["fact"] for c in conds), *outcome_facts(outcome)], clean)
     if missing:
         raise _required_error(missing)
+    failed = [c for c in conds if not _holds(c, clean)]
+    if failed:
+        # A decision is recomputed only on the row the case falls in; another row's money
+        # for these facts would be a wrong grant.
+        raise RowDoesNotApply(
+            f"사실이 유형상세 '{row.detail or row.code}'의 조건("
+            f"{describe_conditions(failed, labels=True)})에 맞지 않습니다."
+        )
     return evaluate_tier(
         outcome, version=version, bands=list(version.fare_bands.all()), facts=clean
     )

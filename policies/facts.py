@@ -230,6 +230,11 @@ def validate_effect(effect: Effect) -> None:
             errors["instrument"] = "장 수 지급의 지급수단은 프단권 또는 단배권입니다."
         elif method != "count" and effect.instrument not in ("coupon", "points"):
             errors["instrument"] = "금액 지급의 지급수단은 쿠폰 또는 포인트입니다."
+        # A coupon is a customer's instrument; points and tickets are a driver's.
+        if effect.instrument == "coupon" and effect.recipient != "customer":
+            errors["recipient"] = "쿠폰은 고객에게만 지급합니다 (기사는 포인트)."
+        elif effect.instrument and effect.instrument != "coupon" and effect.recipient != "driver":
+            errors["recipient"] = "포인트·프단권·단배권은 기사에게만 지급합니다."
         if method in ("none", "fare_adjustment"):
             errors["method"] = (
                 "지급에는 금액 산정 방법(정액, 범위, 요금 비율, 실손, 장 수)이 필요합니다."

@@ -84,16 +84,30 @@ def coupon(amount: int, **fields: Any) -> dict[str, Any]:
     )
 
 
-def coupon_range(low: int, high: int, step: int, *, to: str = "customer") -> dict[str, Any]:
+def coupon_range(low: int, high: int, step: int) -> dict[str, Any]:
     return effect(
         "grant",
         "range",
         "platform",
-        to,
+        "customer",
         instrument="coupon",
         amount=low,
         amount_max=high,
         step=step,
+    )
+
+
+def points_range(low: int, high: int, step: int, **fields: Any) -> dict[str, Any]:
+    return effect(
+        "grant",
+        "range",
+        "platform",
+        "driver",
+        instrument="points",
+        amount=low,
+        amount_max=high,
+        step=step,
+        **fields,
     )
 
 
@@ -292,7 +306,7 @@ RULES: list[dict[str, Any]] = [
                 "driver",
                 {1: care(), 2: tier("fixed", coupon(5_000))},
                 detail="예약시간 30분 미만 (30분 포함)",
-                conditions=[c("late_minutes", "lte", 30)],
+                conditions=[c("late_minutes", "gt", 0), c("late_minutes", "lte", 30)],
             ),
             row(
                 "late_over_30",
@@ -317,7 +331,7 @@ RULES: list[dict[str, Any]] = [
                 "driver",
                 {1: care(), 2: discuss("기사 확인 후 협의")},
                 detail="예상시간 30분 미만 (30분 포함)",
-                conditions=[c("extra_minutes", "lte", 30)],
+                conditions=[c("extra_minutes", "gt", 0), c("extra_minutes", "lte", 30)],
                 notes="미터기 요금(사후경유): 요금 조정",
             ),
             row(
@@ -400,17 +414,7 @@ RULES: list[dict[str, Any]] = [
                     ),
                     3: tier(
                         "range",
-                        effect(
-                            "grant",
-                            "range",
-                            "platform",
-                            "driver",
-                            instrument="points",
-                            amount=5_000,
-                            amount_max=10_000,
-                            step=1_000,
-                            when_fact="dui_cleared",
-                        ),
+                        points_range(5_000, 10_000, 1_000, when_fact="dui_cleared"),
                         note="음주 소명 후 최대 10,000 포인트",
                     ),
                 },
@@ -683,8 +687,9 @@ RULES: list[dict[str, Any]] = [
                     ),
                     3: tier(
                         "percent_of_fare",
-                        fare_points("extra_fare"),
-                        note="추가 요금 지급 (KM, 수수료 제외)",
+                        fare_points("extra_fare", when=on_refusal(2, "customer")),
+                        note="고객이 2차 재결제를 거부하면 추가 요금을 KM 포인트로 지급 "
+                        "(수수료 제외)",
                     ),
                 },
                 detail="요금 상향 필요 시 (사후경유 안누름)",
@@ -873,10 +878,11 @@ RULES: list[dict[str, Any]] = [
                 "cs_center",
                 {
                     1: care("보상불가 (기사케어), 상담원 교육 안내"),
+                    # The seed names 쿠폰 for 고객/기사 alike; a driver is paid in points.
                     2: tier(
                         "range",
-                        coupon_range(2_000, 5_000, 1_000, to="driver"),
-                        note="2,000원~max. 5,000원",
+                        points_range(2_000, 5_000, 1_000),
+                        note="2,000~max. 5,000 (기사는 포인트)",
                     ),
                 },
                 detail="금전적 피해 미발생",
@@ -903,3 +909,16 @@ RULES: list[dict[str, Any]] = [
         ],
     },
 ]
+
+
+def as_json() -> str:
+    """The book as the frozen file the migrations load (policies/migrations/book_v1.json)."""
+    import json
+
+    book = {"version": VERSION, "fare_bands": FARE_BANDS, "rules": RULES}
+    return json.dumps(book, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":
+    # Regenerate the frozen file: python -m policies.seed_book > policies/migrations/book_v1.json
+    print(as_json(), end="")

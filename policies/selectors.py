@@ -114,7 +114,8 @@ def tier_quote(
     *, rule_code: str, row_code: str, tier: int, facts: Any, version_number: int
 ) -> TierQuote:
     """One tier of one row of a given version on the facts: the amounts a decision recomputes
-    on the server. Raises UnknownRule/UnknownVersion, FactsInvalid, or LookupError."""
+    on the server. Raises UnknownRule/UnknownVersion, FactsInvalid, RowDoesNotApply (facts
+    outside the row), or LookupError (no such row or tier)."""
     version = version_by_number(version_number)
     version = PolicyVersion.objects.prefetch_related("fare_bands").get(pk=version.pk)
     rule = rule_for_quote(version, rule_code)

@@ -82,7 +82,10 @@ def quote_page(request: HtmxHttpRequest) -> HttpResponse:
     from policies.facts import FactsInvalid
     from policies.forms import QuoteForm
 
-    version = selectors.current_version()
+    try:
+        version = selectors.current_version()
+    except selectors.NoPublishedPolicy:
+        return render(request, "policies/no_policy.html", status=503)
     rules = list(selectors.rules_of(version))
     result = None
     if request.method != "POST":

@@ -127,6 +127,14 @@ class PolicyVersion(models.Model):
                 )
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        if stored is not None and stored != self.Status.DRAFT:
+            raise PublishedVersionIsImmutable(
+                f"정책 v{self.number}은(는) 초안이 아니라 지울 수 없습니다."
+            )
+        return super().delete(*args, **kwargs)
+
     @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
@@ -190,9 +198,15 @@ class PolicyBookPart(models.Model):
 
     def _guard(self) -> None:
         version = self._version()
-        if version is not None and not version.is_editable:
+        if version is None:
+            return
+        # The status as stored now, not as cached on a version object loaded earlier (it may
+        # have been published since).
+        stored = PolicyVersion.objects.filter(pk=version.pk).values_list("status", flat=True)
+        status = stored.first() or version.status
+        if status != PolicyVersion.Status.DRAFT:
             raise PublishedVersionIsImmutable(
-                f"정책 v{version.number}은(는) {version.get_status_display()} 상태라 "
+                f"정책 v{version.number}은(는) {PolicyVersion.Status(status).label} 상태라 "
                 "수정할 수 없습니다."
             )
 

@@ -112,3 +112,16 @@ def test_each_tier_of_a_quote_says_who_may_grant_it():
     assert [(t.tier, t.kind, t.role) for t in q.tiers] == [(1, "needs_discussion", "manager")]
     q = quote(rule_code="dispatch.reservation_late", target="customer", facts={"late_minutes": 45})
     assert [t.role for t in q.tiers] == ["agent", "manager", "manager"]
+
+
+def test_recomputing_a_tier_on_facts_outside_its_row_is_refused():
+    from policies.evaluator import RowDoesNotApply
+
+    with pytest.raises(RowDoesNotApply, match="예약 출발시간 지각 > 30분"):
+        tier_quote(
+            rule_code="dispatch.reservation_late",
+            row_code="late_over_30",
+            tier=3,
+            facts={"late_minutes": 10},
+            version_number=1,
+        )

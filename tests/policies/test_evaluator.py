@@ -389,3 +389,15 @@ def test_commission_keeps_eighty_percent_cut_to_the_won(fare):
 def test_points_lose_a_won_at_most_once():
     # 3원 at 50% less 20% is 1.2원: one cut at the end gives 1, two cuts would give 0.
     assert less_commission(3, 20, percent=50) == 1
+
+
+@pytest.mark.parametrize(
+    ("rule", "fact"),
+    [
+        ("dispatch.reservation_late", "late_minutes"),
+        ("in_ride.navigation_driver_fault", "extra_minutes"),
+    ],
+)
+def test_no_lateness_is_not_covered(rule, fact):
+    q = quote(rule_code=rule, target="customer", facts={fact: 0})
+    assert (q.row, q.tiers[0].kind) == (None, "not_covered")

@@ -60,6 +60,7 @@ DISCUSS = ("needs_discussion", [])
 BAN_7D = pen("driver_reservation_ban_7d", "driver")
 PARKING = pen("driver_parking_refusal_penalty", "driver")
 ON_CUSTOMER_REFUSING_3 = {"type": "on_refusal", "tier": 3, "count": None, "party": "customer"}
+ON_CUSTOMER_REFUSING_2 = {"type": "on_refusal", "tier": 2, "count": None, "party": "customer"}
 
 # rule, target, facts → row code, fault, {tier: (kind, effects)}, penalties
 CASES = [
@@ -205,7 +206,7 @@ CASES = [
     (
         "fare.route_change_increase", "driver", {"actual_fare": 40_000, "call_amount": 30_000},
         "fare_up_driver", "driver_customer",
-        {2: CARE, 3: ("percent_of_fare", [points(8_000)])}, [],
+        {2: CARE, 3: ("percent_of_fare", [points(8_000, trigger=ON_CUSTOMER_REFUSING_2)])}, [],
     ),
     (
         "fare.route_change_decrease", "customer",
@@ -277,7 +278,7 @@ CASES = [
     ),
     (
         "cs_complaint.wrong_guidance", "driver", {"loss_amount": 0}, "no_loss_driver",
-        "cs_center", {1: CARE, 2: ("range", [coupons(2_000, 5_000, to="driver")])}, [],
+        "cs_center", {1: CARE, 2: ("range", [points(2_000, 5_000)])}, [],
     ),
     (
         "cs_complaint.coupon_expired", "customer", {}, "no_extension", "none", {1: CARE}, [],

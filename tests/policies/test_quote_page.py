@@ -134,3 +134,12 @@ def test_bad_input_is_a_form_error_and_keeps_the_input(agent, data, message):
 def test_quote_page_needs_a_role(django_user_model):
     user = django_user_model.objects.create_user(username="x", password="pw-12345678")
     assert client_for(user).get("/policies/quote/").status_code == 403
+
+
+def test_quote_page_without_a_published_policy_says_so(agent):
+    from policies.models import PolicyVersion
+
+    PolicyVersion.objects.update(status="retired")
+    page = client_for(agent).get("/policies/quote/")
+    assert page.status_code == 503
+    assert "게시된 보상 정책이 없어" in page.content.decode()

@@ -346,3 +346,45 @@ def test_penalty_triggers_need_their_tier_or_count():
     with pytest.raises(ValidationError) as info:
         penalty.clean()
     assert "count" in info.value.message_dict
+
+
+def test_a_coupon_goes_to_customers_and_points_to_drivers():
+    effect = Effect.objects.filter(instrument="coupon", method="fixed").first()
+    effect.recipient = "driver"
+    with pytest.raises(ValidationError) as info:
+        effect.clean()
+    assert "recipient" in info.value.message_dict
+    effect = Effect.objects.filter(instrument="points").first()
+    effect.recipient = "customer"
+    with pytest.raises(ValidationError) as info:
+        effect.clean()
+    assert "recipient" in info.value.message_dict
+
+
+def test_a_published_version_cannot_be_deleted():
+    with pytest.raises(PublishedVersionIsImmutable):
+        v1().delete()
+    assert Rule.objects.filter(version__number=1).count() == 26
+
+
+def test_a_part_loaded_while_its_version_was_a_draft_cannot_change_once_published(manager):
+    draft = policy_version_create_draft(source=v1(), actor=manager)
+    effect = Effect.objects.select_related("outcome__row__rule__version").get(
+        outcome__row__rule__version=draft,
+        outcome__row__rule__code="dispatch.reservation_no_show",
+        outcome__tier=2,
+    )
+    policy_version_publish(version_id=draft.pk, actor=manager)
+    effect.amount = 99_000  # its cached version object still says draft
+    with pytest.raises(PublishedVersionIsImmutable):
+        effect.save()
+
+
+def test_the_migrations_load_the_book_as_seed_book_says():
+    from pathlib import Path
+
+    from policies import seed_book
+
+    frozen = Path(__file__).parents[2] / "policies" / "migrations" / "book_v1.json"
+    # Regenerate with `python -m policies.seed_book > policies/migrations/book_v1.json`.
+    assert frozen.read_text(encoding="utf-8") == seed_book.as_json()
