@@ -24,3 +24,23 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         wait = getattr(exc, "wait", None) or 1
         response.data = {"detail": f"요청이 너무 많습니다. {wait:.0f}초 뒤에 다시 시도하세요."}
     return response
+
+
+class ThrottleUnauthenticated:
+    """For API views: an unauthenticated or badly authenticated call counts against the
+    anonymous rate too.
+
+    DRF checks rates only after authentication and permissions, so a caller guessing tokens
+    would get 401 after 401 and never be slowed; here the failure is counted by address first.
+    """
+
+    def initial(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from rest_framework.throttling import AnonRateThrottle
+
+        try:
+            super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        except (exceptions.NotAuthenticated, exceptions.AuthenticationFailed):
+            throttle = AnonRateThrottle()
+            if not throttle.allow_request(request, self):
+                self.throttled(request, throttle.wait())  # type: ignore[attr-defined]
+            raise

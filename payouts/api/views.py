@@ -4,12 +4,13 @@ from typing import cast
 
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import ThrottleUnauthenticated
 from payouts import selectors
 from payouts.api.serializers import (
     PayoutBatchSerializer,
@@ -38,7 +39,7 @@ CanViewRequests = _needs("payouts.view_payoutrequest", "지급 요청 조회 권
 CanRetry = _needs("payouts.retry_payoutrequest", "지급 재시도 권한(관리자)이 필요합니다.")
 
 
-class BatchListView(generics.ListAPIView):
+class BatchListView(ThrottleUnauthenticated, generics.ListAPIView):
     serializer_class = PayoutBatchSerializer
     permission_classes = [permissions.IsAuthenticated, CanViewBatches]
 
@@ -46,7 +47,7 @@ class BatchListView(generics.ListAPIView):
         return selectors.batch_list()
 
 
-class BatchDetailView(generics.RetrieveAPIView):
+class BatchDetailView(ThrottleUnauthenticated, generics.RetrieveAPIView):
     serializer_class = PayoutBatchSerializer
     permission_classes = [permissions.IsAuthenticated, CanViewBatches]
 
@@ -54,18 +55,24 @@ class BatchDetailView(generics.RetrieveAPIView):
         return selectors.batch_list()
 
 
-class RequestDetailView(generics.RetrieveAPIView):
+class RequestDetailView(ThrottleUnauthenticated, generics.RetrieveAPIView):
     serializer_class = PayoutRequestSerializer
     permission_classes = [permissions.IsAuthenticated, CanViewRequests]
     queryset = PayoutRequest.objects.all()
 
 
-class RequestRetryView(APIView):
+class RequestRetryView(ThrottleUnauthenticated, APIView):
     """Send a failed request back to pending; it is issued again after commit."""
 
     permission_classes = [permissions.IsAuthenticated, CanRetry]
 
-    @extend_schema(request=RetryInputSerializer, responses={200: PayoutRequestSerializer})
+    @extend_schema(
+        request=RetryInputSerializer,
+        responses={
+            200: PayoutRequestSerializer,
+            409: OpenApiResponse(description="요청의 상태가 재시도를 허용하지 않음"),
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         data = RetryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -82,7 +89,7 @@ class RequestRetryView(APIView):
         return Response(PayoutRequestSerializer(payout).data)
 
 
-class TotalsView(APIView):
+class TotalsView(ThrottleUnauthenticated, APIView):
     """Issued totals from the ledger, per source or per program and instrument."""
 
     permission_classes = [permissions.IsAuthenticated, CanViewLedger]

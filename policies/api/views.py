@@ -4,6 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import ThrottleUnauthenticated
 from policies import selectors
 from policies.api.serializers import (
     QuoteInputSerializer,
@@ -35,7 +36,7 @@ def _version_for(request: Request, number: int | None) -> PolicyVersion:
     return version
 
 
-class QuoteView(APIView):
+class QuoteView(ThrottleUnauthenticated, APIView):
     """The policy's offer for a case: the outcome of every tier the matched row defines."""
 
     permission_classes = [permissions.IsAuthenticated, CanQuote]
@@ -63,7 +64,7 @@ class QuoteView(APIView):
         return Response(QuoteSerializer(quote).data)
 
 
-class RuleListView(APIView):
+class RuleListView(ThrottleUnauthenticated, APIView):
     """The rules of the current (or given) version, with the facts each one needs."""
 
     permission_classes = [permissions.IsAuthenticated, CanQuote]
