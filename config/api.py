@@ -41,6 +41,6 @@ class ThrottleUnauthenticated:
             super().initial(request, *args, **kwargs)  # type: ignore[misc]
         except (exceptions.NotAuthenticated, exceptions.AuthenticationFailed):
             throttle = AnonRateThrottle()
-            if not throttle.allow_request(request, self):
+            if not throttle.allow_request(request, self):  # type: ignore[arg-type]
                 self.throttled(request, throttle.wait())  # type: ignore[attr-defined]
             raise
