@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-dev migrate demo worker beat bench lint fmt clean
+.PHONY: run test install install-dev migrate demo worker beat bench load lint fmt clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ beat: install
 
 bench: install
 	$(PY) -m payouts.bench
+
+# Bounded load test on 127.0.0.1: gunicorn, production settings, PostgreSQL (config/loadtest.py).
+load: install
+	$(PY) -m config.loadtest
 
 fmt: install-dev
 	$(PY) -m ruff format .

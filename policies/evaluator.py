@@ -8,7 +8,7 @@ Pure: it reads the version, rule, rows, outcomes and effects it is handed (see
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from policies import money
@@ -114,7 +114,19 @@ class Quote:
     facts: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _plain(self)
+
+
+def _plain(value: Any) -> Any:
+    """A quote as plain dicts and lists (dataclasses.asdict, without its deep copies: every
+    value here is already immutable or freshly built)."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 # --- rows ---------------------------------------------------------------------------------

@@ -1,10 +1,14 @@
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from policies.evaluator import Quote, TierQuote, evaluate, evaluate_one_tier
-from policies.models import PolicyVersion, Rule, RuleRow, TierOutcome
+from policies.models import FareBand, PolicyVersion, Rule, RuleRow, TierOutcome
 
 
 class NoPublishedPolicy(LookupError):
@@ -101,15 +105,6 @@ def rule_for_quote(version: PolicyVersion, code: str) -> Rule:
     return rule
 
 
-def quote(*, rule_code: str, target: str, facts: Any, version_number: int | None = None) -> Quote:
-    """The policy's offer for a case: every tier's outcome under the given (or current)
-    version. Raises UnknownRule/UnknownVersion/NoPublishedPolicy, FactsInvalid, NoMatchingRow."""
-    version = version_by_number(version_number)
-    version = PolicyVersion.objects.prefetch_related("fare_bands").get(pk=version.pk)
-    rule = rule_for_quote(version, rule_code)
-    return evaluate(version=version, rule=rule, target=target, facts=facts)
-
-
 def tier_quote(
     *, rule_code: str, row_code: str, tier: int, facts: Any, version_number: int
 ) -> TierQuote:
@@ -125,3 +120,87 @@ def tier_quote(
 def tier_role(*, version_number: int, tier: int, kind: str) -> str:
     """The role (config.roles group name) that may grant `tier` under that version."""
     return version_by_number(version_number).role_for(tier=tier, kind=kind)
+
+
+# --- the book as quotes read it: a published version never changes ---------------------------
+
+CURRENT_KEY = "policies:current-version"
+
+
+@dataclass(frozen=True)
+class LoadedBook:
+    """A version with its bands and rules (rows, conditions, penalties, outcomes, effects)
+    read once; evaluating on it runs no query."""
+
+    version: PolicyVersion
+    bands: list[FareBand]
+    rules: dict[str, Rule]
+
+
+_books: OrderedDict[int, LoadedBook] = OrderedDict()
+_books_lock = threading.Lock()
+
+
+def current_number() -> int:
+    """The number of the published version, from the cache when it holds it.
+
+    Publishing deletes the entry after commit; its time-out bounds how long another process
+    with its own in-memory cache may still quote the version just retired (a shared Redis
+    cache, CACHE_URL, has no such delay).
+    """
+    number = cache.get(CURRENT_KEY)
+    if number is None:
+        number = (
+            PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED)
+            .values_list("number", flat=True)
+            .first()
+        )
+        if number is None:
+            raise NoPublishedPolicy("게시된 정책 버전이 없습니다.")
+        cache.set(CURRENT_KEY, number, settings.POLICIES_CURRENT_VERSION_CACHE_SECONDS)
+    return int(number)
+
+
+def forget_current_version() -> None:
+    cache.delete(CURRENT_KEY)
+
+
+def forget_books() -> None:
+    """Drop every book read into this process (tests, after a database is flushed)."""
+    with _books_lock:
+        _books.clear()
+    forget_current_version()
+
+
+def book(number: int) -> LoadedBook:
+    """Version `number` read whole. Published and retired versions never change, so they are
+    kept in this process by number (the newest few); a draft is read anew every time."""
+    with _books_lock:
+        loaded = _books.get(number)
+        if loaded is not None:
+            _books.move_to_end(number)
+            return loaded
+    version = PolicyVersion.objects.prefetch_related("fare_bands").filter(number=number).first()
+    if version is None:
+        raise UnknownVersion(f"정책 버전 {number}이(가) 없습니다.")
+    loaded = LoadedBook(
+        version=version,
+        bands=list(version.fare_bands.all()),
+        rules={rule.code: rule for rule in rules_of(version)},
+    )
+    if version.status != PolicyVersion.Status.DRAFT:
+        with _books_lock:
+            _books[number] = loaded
+            while len(_books) > settings.POLICIES_BOOKS_KEPT:
+                _books.popitem(last=False)
+    return loaded
+
+
+def quote(*, rule_code: str, target: str, facts: Any, version_number: int | None = None) -> Quote:
+    """The policy's offer for a case: every tier's outcome under the given (or current)
+    version. Raises UnknownRule/UnknownVersion/NoPublishedPolicy, FactsInvalid, NoMatchingRow."""
+    loaded = book(current_number() if version_number is None else version_number)
+    rule = loaded.rules.get(rule_code)
+    if rule is None:
+        raise UnknownRule(f"정책 v{loaded.version.number}에 유형 {rule_code!r}이(가) 없습니다.")
+    return evaluate(version=loaded.version, rule=rule, target=target, facts=facts)

@@ -28,6 +28,7 @@ from policies.models import (
     RuleRow,
     TierOutcome,
 )
+from policies.selectors import forget_current_version
 
 Status = PolicyVersion.Status
 
@@ -331,5 +332,10 @@ def policy_version_publish(*, version_id: int, actor: User | None) -> PolicyVers
             status=Status.PUBLISHED, published_at=now, published_by=actor
         )
         _event(version, before=Status.DRAFT, after=Status.PUBLISHED, actor=actor, note=version.note)
+        # Quotes read the current number from the cache: drop it now (for this transaction's
+        # own reads) and again once the change is visible (a reader may have cached the old
+        # number in between).
+        forget_current_version()
+        transaction.on_commit(forget_current_version)
         version.refresh_from_db()
     return version

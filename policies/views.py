@@ -83,10 +83,11 @@ def quote_page(request: HtmxHttpRequest) -> HttpResponse:
     from policies.forms import QuoteForm
 
     try:
-        version = selectors.current_version()
+        loaded = selectors.book(selectors.current_number())
     except selectors.NoPublishedPolicy:
         return render(request, "policies/no_policy.html", status=503)
-    rules = list(selectors.rules_of(version))
+    version = loaded.version
+    rules = list(loaded.rules.values())
     result = None
     if request.method != "POST":
         # A type change (or a link) only redraws the fields: unbound, so no errors yet.

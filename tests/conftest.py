@@ -68,6 +68,17 @@ def celery_eager():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_policy_books():
+    """Books read into memory belong to one test's database: a rolled-back or flushed
+    database may reuse a version number with other content."""
+    from policies.selectors import forget_books
+
+    forget_books()
+    yield
+    forget_books()
+
+
+@pytest.fixture(autouse=True)
 def _policy_book_after_flush(request: pytest.FixtureRequest):
     """A transactional test ends with a flush of every table. Content types, permissions and
     roles come back through post_migrate, but the rows a data migration wrote (the published

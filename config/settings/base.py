@@ -87,6 +87,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Connections are kept between requests (a new PostgreSQL connection costs more than a quote)
+# and checked before reuse, so one the server dropped is replaced rather than failing.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)  # seconds
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
@@ -256,6 +260,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=10, minute=0),
     },
 }
+
+# Quotes read published versions from memory (they never change). The current version's
+# number is cached this long (seconds) and dropped on publish; with a per-process cache another
+# worker may quote the version just retired for at most this long.
+POLICIES_CURRENT_VERSION_CACHE_SECONDS = env.int(
+    "POLICIES_CURRENT_VERSION_CACHE_SECONDS", default=30
+)
+POLICIES_BOOKS_KEPT = 16  # versions kept in memory per process
 
 # Payouts. The issuer is "ledger" (records the grant in our ledger only) or "http" (posts each
 # grant to the billing endpoint with its idempotency key, then records it).

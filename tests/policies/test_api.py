@@ -290,3 +290,55 @@ def test_schema_documents_the_quote_endpoint(admin_client):
     text = schema.content.decode()
     assert "/api/v1/quotes/" in text
     assert "/api/v1/policies/rules/" in text
+
+
+def test_a_quote_runs_at_most_two_queries_once_the_book_is_read(
+    agent, django_assert_max_num_queries
+):
+    token = Token.objects.create(user=agent)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    payload = {
+        "rule": "fare.wrong_amount_entered",
+        "target": "customer",
+        "facts": {"call_amount": 150000, "actual_fare": 60000, "expected_fare": 55000},
+    }
+    assert client.post(URL, payload, format="json").status_code == 200  # reads the book
+    # One query, the token with its user and the user's permissions; nothing of the book.
+    with django_assert_max_num_queries(1):
+        response = client.post(URL, payload, format="json")
+    assert response.json()["tiers"][1]["charge"] == 87000
+
+
+def test_publishing_changes_the_version_quotes_use_at_once(manager, api_as):
+    from policies.services import policy_version_publish
+
+    payload = {"rule": "dispatch.reservation_late", "target": "customer",
+               "facts": {"late_minutes": 45}}  # fmt: skip
+    assert api_as(manager).post(URL, payload, format="json").json()["policy_version"] == 1
+    draft = policy_version_create_draft(source=PolicyVersion.objects.get(number=1), actor=manager)
+    policy_version_publish(version_id=draft.pk, actor=manager)
+    assert api_as(manager).post(URL, payload, format="json").json()["policy_version"] == 2
+
+
+def test_the_quote_answer_has_exactly_the_documented_fields(agent, api_as):
+    from policies.api.serializers import (
+        EffectSerializer,
+        PenaltySerializer,
+        QuoteSerializer,
+        TierSerializer,
+        TriggerSerializer,
+    )
+
+    body = api_as(agent).post(
+        URL,
+        {"rule": "fare.wrong_origin_destination", "target": "customer",
+         "facts": {"actual_fare": 30000, "call_amount": 20000, "economy_fare": 25000}},
+        format="json",
+    ).json()  # fmt: skip
+    assert set(body) == set(QuoteSerializer().fields)
+    tier = body["tiers"][0]
+    assert set(tier) == set(TierSerializer().fields)
+    assert set(tier["effects"][0]) == set(EffectSerializer().fields)
+    assert set(tier["effects"][0]["trigger"]) == set(TriggerSerializer().fields)
+    assert set(body["penalties"][0]) == set(PenaltySerializer().fields)
