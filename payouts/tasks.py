@@ -58,6 +58,11 @@ def resume_stalled_batches() -> list[int]:
     return batches.payout_batches_resume_stalled()
 
 
+@shared_task(name="payouts.resume_stalled_grant_loads", time_limit=5 * 60, **_RETRY)
+def resume_stalled_grant_loads() -> list[int]:
+    return grants.blanket_grants_resume_stalled_loads()
+
+
 @shared_task(
     name="payouts.run_blanket_grant", time_limit=50 * 60, soft_time_limit=48 * 60, **_RETRY
 )

@@ -254,6 +254,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payouts.resume_stalled_batches",
         "schedule": crontab(minute=30),
     },
+    # Hourly, beside it: a grant whose recipients stopped loading (its worker died mid-CSV) is
+    # run again; loading is idempotent and the run then starts its batch.
+    "payouts-resume-stalled-grant-loads": {
+        "task": "payouts.resume_stalled_grant_loads",
+        "schedule": crontab(minute=35),
+    },
     # 10:00 KST, daytime so customers read it: coupon expiry reminders 7 and 3 days ahead.
     "payouts-coupon-expiry-reminders": {
         "task": "payouts.send_coupon_reminders",

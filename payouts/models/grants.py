@@ -34,6 +34,10 @@ class BlanketGrant(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "작성"
+        # Recipients are being loaded (by a worker); `updated_at` moves with every slice, so a
+        # load that stopped moving was left by a dead worker and the stalled-work sweep runs
+        # it again (loading is idempotent).
+        LOADING = "loading", "대상 적재 중"
         LOADED = "loaded", "대상 적재됨"
         ISSUING = "issuing", "지급 중"
         DONE = "done", "완료"

@@ -165,6 +165,7 @@ def payout_batch_start_for_grant(
         locked = BlanketGrant.objects.select_for_update().filter(pk=grant.pk).first()
         if locked is not None and locked.status in (
             BlanketGrant.Status.DRAFT,
+            BlanketGrant.Status.LOADING,
             BlanketGrant.Status.FAILED,
         ):
             # Releasing a grant whose load failed part-way would issue an arbitrary prefix of

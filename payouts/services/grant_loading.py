@@ -23,7 +23,7 @@ from itertools import islice
 from typing import IO, Any
 
 from django.db import connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 
 from payouts.models import BlanketGrant, PayoutRequest, SourceKind
@@ -127,6 +127,12 @@ def blanket_grant_load(
     stream = _validated(recipients)
     added = 0
     postgres = connection.vendor == "postgresql"
+    # Visible at once (its own commit), so the admin shows the load under way and a worker
+    # killed in it leaves a grant the sweep can find.
+    BlanketGrant.objects.filter(pk=grant.pk).update(
+        status=BlanketGrant.Status.LOADING, updated_at=timezone.now()
+    )
+    grant.status = BlanketGrant.Status.LOADING
     try:
         while True:
             part = list(islice(stream, slice_size))
@@ -134,9 +140,14 @@ def blanket_grant_load(
                 break
             with transaction.atomic():
                 if postgres:
-                    added += _load_slice_postgres(grant, fields, part)
+                    new = _load_slice_postgres(grant, fields, part)
                 else:
-                    added += _load_slice_orm(grant, fields, part)
+                    new = _load_slice_orm(grant, fields, part)
+                # The heartbeat and progress of the load, in the slice's transaction.
+                BlanketGrant.objects.filter(pk=grant.pk).update(
+                    recipients_count=F("recipients_count") + new, updated_at=timezone.now()
+                )
+            added += new
             del part
     except BlanketGrantError as exc:
         # Earlier slices are committed (a rerun resumes them); the grant is marked failed so the
@@ -299,7 +310,12 @@ def blanket_grant_load_queryset(
 def _after_load(grant: BlanketGrant) -> None:
     total = PayoutRequest.objects.filter(grant=grant).count()
     status = BlanketGrant.objects.values_list("status", flat=True).get(pk=grant.pk)
-    if status in (BlanketGrant.Status.DRAFT, BlanketGrant.Status.DONE, BlanketGrant.Status.FAILED):
+    if status in (
+        BlanketGrant.Status.DRAFT,
+        BlanketGrant.Status.LOADING,
+        BlanketGrant.Status.DONE,
+        BlanketGrant.Status.FAILED,
+    ):
         has_pending = PayoutRequest.objects.filter(
             grant=grant, status=PayoutRequest.Status.PENDING
         ).exists()

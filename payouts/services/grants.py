@@ -9,13 +9,17 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
-from payouts.models import BlanketGrant, PayoutBatch, RecipientKind
+from payouts.models import BlanketGrant, PayoutBatch, PayoutRequest, RecipientKind
 from payouts.services.batches import payout_batch_start_for_grant
 
 # Re-exported (see the docstring).
@@ -197,6 +201,15 @@ def blanket_grant_run(
     batch that issues them. Running it again loads nothing twice and issues only what is still
     pending."""
     grant = BlanketGrant.objects.get(pk=grant_id)
+    if (
+        grant.status == BlanketGrant.Status.DONE
+        and not grant.requests.filter(status=PayoutRequest.Status.PENDING).exists()
+    ):
+        # A redelivered or repeated run of a finished grant: nothing to load or issue, and no
+        # empty batch either.
+        last = grant.batches.order_by("-pk").first()
+        if last is not None:
+            return last
     try:
         source = recipients if recipients is not None else _recipients_of(grant)
         try:
@@ -210,3 +223,26 @@ def blanket_grant_run(
         if grant.status != BlanketGrant.Status.FAILED:
             blanket_grant_mark_failed(grant=grant, error=f"{type(exc).__name__}: {exc}")
         raise
+
+
+def blanket_grants_resume_stalled_loads(*, older_than: timedelta | None = None) -> list[int]:
+    """Run again the grants whose load stopped moving for `older_than`
+    (PAYOUTS_STALLED_AFTER_MINUTES): a worker died loading them. The run loads only what is
+    missing and then starts the grant's batch."""
+    from payouts.tasks import run_blanket_grant
+
+    if older_than is None:
+        older_than = timedelta(minutes=settings.PAYOUTS_STALLED_AFTER_MINUTES)
+    cutoff = timezone.now() - older_than
+    stalled = list(
+        BlanketGrant.objects.filter(
+            status=BlanketGrant.Status.LOADING, updated_at__lt=cutoff
+        ).values_list("pk", "created_by_id")
+    )
+    for grant_id, actor_id in stalled:
+        logger.warning("grant %s: its load stalled; running it again", grant_id)
+        send_after_commit(
+            partial(run_blanket_grant.delay, grant_id, actor_id),
+            what=f"stalled load of grant {grant_id}",
+        )
+    return [grant_id for grant_id, _ in stalled]

@@ -122,13 +122,13 @@ def test_run_loads_the_csv_file_and_issues_every_recipient_once(
     assert (batch.kind, batch.status, batch.done) == ("blanket", "finished", 3)
     assert grant.status == BlanketGrant.Status.DONE
     assert LedgerEntry.objects.filter(grant=grant).count() == 3
-    # A rerun loads nothing new and issues nothing twice.
+    # A rerun (a redelivered task, a second click) of the finished grant does nothing: no load,
+    # no issue, no empty batch.
     with django_capture_on_commit_callbacks(execute=True):
         rerun = blanket_grant_run(grant_id=grant.pk)
-    rerun.refresh_from_db()
-    assert (rerun.total, rerun.done, rerun.status) == (0, 0, "finished")
+    assert rerun.pk == batch.pk
     assert LedgerEntry.objects.filter(grant=grant).count() == 3
-    assert PayoutBatch.objects.filter(grant=grant).count() == 2
+    assert PayoutBatch.objects.filter(grant=grant).count() == 1
 
 
 def test_grant_batch_issues_only_its_own_requests(django_capture_on_commit_callbacks):
@@ -253,3 +253,65 @@ def test_a_grant_whose_load_failed_cannot_be_released():
     with pytest.raises(BatchError, match="적재가 끝나지 않은"):
         payout_batch_start_for_grant(grant=grant)
     assert not PayoutBatch.objects.exists()
+
+
+def _killed_after(recipients, n):
+    """The recipients as a worker SIGKILLed after reading `n` of them would have seen them:
+    the load stops without any of its own error handling running."""
+    for i, recipient in enumerate(recipients):
+        if i == n:
+            raise SystemExit("killed")
+        yield recipient
+
+
+def test_a_load_killed_part_way_shows_as_loading_with_its_progress(admin_client):
+    grant = BlanketGrantFactory(synthetic_count=10)
+    with pytest.raises(SystemExit):
+        blanket_grant_load(
+            grant=grant, recipients=_killed_after(synthetic_recipients(10), 6), slice_size=3
+        )
+    grant.refresh_from_db()
+    assert grant.status == BlanketGrant.Status.LOADING
+    assert grant.recipients_count == PayoutRequest.objects.filter(grant=grant).count() == 6
+    page = admin_client.get("/admin/payouts/blanketgrant/")
+    assert "대상 적재 중" in page.content.decode()
+
+
+def test_the_sweep_runs_a_stalled_load_again_and_issues_everyone_once(
+    celery_eager, django_capture_on_commit_callbacks, settings
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from payouts.services.grants import blanket_grants_resume_stalled_loads
+
+    grant = BlanketGrantFactory(synthetic_count=10)
+    with pytest.raises(SystemExit):
+        blanket_grant_load(
+            grant=grant, recipients=_killed_after(synthetic_recipients(10), 4), slice_size=2
+        )
+    live = BlanketGrantFactory(synthetic_count=5)
+    BlanketGrant.objects.filter(pk=live.pk).update(status=BlanketGrant.Status.LOADING)
+    stale = timezone.now() - dt.timedelta(minutes=settings.PAYOUTS_STALLED_AFTER_MINUTES + 1)
+    BlanketGrant.objects.filter(pk=grant.pk).update(updated_at=stale)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        resumed = blanket_grants_resume_stalled_loads()
+    assert resumed == [grant.pk]  # the load still moving is left alone
+    grant.refresh_from_db()
+    assert (grant.status, grant.recipients_count) == (BlanketGrant.Status.DONE, 10)
+    assert LedgerEntry.objects.filter(grant=grant).count() == 10
+    assert PayoutRequest.objects.filter(grant=grant, status="issued").count() == 10
+    live.refresh_from_db()
+    assert live.status == BlanketGrant.Status.LOADING
+
+
+def test_a_grant_still_loading_cannot_be_released():
+    from payouts.services.batches import BatchError, payout_batch_start_for_grant
+
+    grant = BlanketGrantFactory(synthetic_count=4)
+    BlanketGrant.objects.filter(pk=grant.pk).update(status=BlanketGrant.Status.LOADING)
+    grant.refresh_from_db()
+    with pytest.raises(BatchError, match="적재"):
+        payout_batch_start_for_grant(grant=grant)

@@ -14,6 +14,7 @@ PINNED = {
     "payouts.run_chunk": tasks.run_chunk,
     "payouts.resume_batch": tasks.resume_batch,
     "payouts.resume_stalled_batches": tasks.resume_stalled_batches,
+    "payouts.resume_stalled_grant_loads": tasks.resume_stalled_grant_loads,
     "payouts.run_blanket_grant": tasks.run_blanket_grant,
     "payouts.send_coupon_reminders": tasks.send_coupon_reminders,
 }
@@ -33,6 +34,7 @@ def test_beat_schedule_names_registered_tasks():
         "payouts.run_nightly_batch",
         "payouts.send_coupon_reminders",
         "payouts.resume_stalled_batches",
+        "payouts.resume_stalled_grant_loads",
     } <= scheduled
     assert scheduled <= set(app.tasks)
     nightly = settings.CELERY_BEAT_SCHEDULE["payouts-nightly-batch"]["schedule"]
@@ -107,3 +109,4 @@ def test_blanket_grant_task_run_twice_grants_once():
 @pytest.mark.django_db
 def test_resume_stalled_task_is_harmless_when_nothing_stalls():
     assert tasks.resume_stalled_batches.apply().get() == []
+    assert tasks.resume_stalled_grant_loads.apply().get() == []
