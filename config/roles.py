@@ -55,7 +55,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
         },
         "custom": {
             "policies": ["quote_policy", "publish_policyversion"],
-            "payouts": ["retry_payoutrequest", "run_blanketgrant"],
+            "payouts": ["retry_payoutrequest", "run_blanketgrant", "view_all_payoutrequest"],
         },
     },
     RM: {

@@ -25,6 +25,7 @@ from payouts.models import (
     PayoutRequest,
     PayoutRequestEvent,
 )
+from payouts.selectors import payout_requests_visible_to
 from payouts.services.batches import payout_batch_resume
 from payouts.services.grants import (
     BlanketGrantError,
@@ -118,6 +119,10 @@ class PayoutRequestAdmin(ReadOnlyAdmin):
     list_select_related = ("grant",)
     inlines = [PayoutRequestEventInline]
     actions = ["retry_failed"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The same scope as the API: an agent sees only the payouts of their claims.
+        return super().get_queryset(request) & payout_requests_visible_to(request.user)
 
     @admin.display(description="금액", ordering="amount")
     def amount_display(self, obj: PayoutRequest) -> str:

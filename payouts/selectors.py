@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from payouts.models import LedgerEntry, PayoutBatch, PayoutRequest
+from payouts.models import LedgerEntry, PayoutBatch, PayoutRequest, SourceKind
 
 _TOTALS = {
     "grants": Count("id"),
@@ -214,3 +216,18 @@ def reconciliation_report(*, sample: int = 1000, stuck_days: int | None = None) 
         report.stuck[status] = ids
         report.stuck_counts[status] = len(ids) if len(ids) < sample else old.count()
     return report
+
+
+def payout_requests_visible_to(user: Any) -> QuerySet[PayoutRequest]:
+    """The requests `user` may read: all of them with `view_all_payoutrequest` (managers);
+    otherwise only those paying claim decisions the user may see, as the claims workflow says
+    through PAYOUTS_VISIBLE_DECISIONS (a dotted path to `f(user)` giving decision refs).
+    Without that hook, nothing: an agent walking ids finds no one else's payouts."""
+    requests = PayoutRequest.objects.all()
+    if user.has_perm("payouts.view_all_payoutrequest"):
+        return requests
+    hook = settings.PAYOUTS_VISIBLE_DECISIONS
+    if not hook:
+        return requests.none()
+    refs = import_string(hook)(user)
+    return requests.filter(source_kind=SourceKind.CLAIM_DECISION, source_ref__in=refs)

@@ -298,6 +298,9 @@ PAYOUTS_STALLED_AFTER_MINUTES = env.int("PAYOUTS_STALLED_AFTER_MINUTES", default
 PAYOUTS_ISSUING_TIMEOUT_MINUTES = env.int("PAYOUTS_ISSUING_TIMEOUT_MINUTES", default=20)
 # payouts_reconcile warns about requests pending, issuing or failed for longer (days).
 PAYOUTS_STUCK_AFTER_DAYS = env.int("PAYOUTS_STUCK_AFTER_DAYS", default=3)
+# Who sees which payout request: managers all; others those of the claim decisions they may
+# see, which the claims workflow names through this hook (dotted path to f(user) -> refs).
+PAYOUTS_VISIBLE_DECISIONS = env("PAYOUTS_VISIBLE_DECISIONS", default="")
 # Models (`app_label.Model`) whose rows `payouts_blanket_grant --queryset` may grant to: the
 # account tables, never an arbitrary table. Empty: --queryset is refused.
 PAYOUTS_GRANT_QUERYSETS = env.list("PAYOUTS_GRANT_QUERYSETS", default=[])

@@ -56,9 +56,14 @@ class BatchDetailView(ThrottleUnauthenticated, generics.RetrieveAPIView):
 
 
 class RequestDetailView(ThrottleUnauthenticated, generics.RetrieveAPIView):
+    """A request the caller may see (managers: all; others: those of their claims); any other
+    id answers 404, so walking ids reveals nothing."""
+
     serializer_class = PayoutRequestSerializer
     permission_classes = [permissions.IsAuthenticated, CanViewRequests]
-    queryset = PayoutRequest.objects.all()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.payout_requests_visible_to(self.request.user)
 
 
 class RequestRetryView(ThrottleUnauthenticated, APIView):

@@ -100,7 +100,10 @@ class PayoutRequest(models.Model):
         verbose_name = "지급 요청"
         verbose_name_plural = "지급 요청"
         ordering = ["-id"]
-        permissions = [("retry_payoutrequest", "실패한 지급 요청을 재시도할 수 있음")]
+        permissions = [
+            ("retry_payoutrequest", "실패한 지급 요청을 재시도할 수 있음"),
+            ("view_all_payoutrequest", "모든 지급 요청을 볼 수 있음"),
+        ]
         indexes = [
             # The nightly sweep and chunk planning walk pending rows in id order.
             models.Index(fields=["status", "id"], name="payoutrequest_status_id"),

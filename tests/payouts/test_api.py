@@ -70,8 +70,9 @@ def test_agent_cannot_retry_or_read_batches(django_user_model):
     client, _ = _client(django_user_model, "agent")
     assert client.post(f"/api/v1/payouts/requests/{request.pk}/retry/", {}).status_code == 403
     assert client.get("/api/v1/payouts/batches/").status_code == 403
-    assert client.get(f"/api/v1/payouts/requests/{request.pk}/").status_code == 200
-    assert APIClient().get("/api/v1/payouts/batches/").status_code in (401, 403)
+    # Not a request of the agent's claims: as if it did not exist.
+    assert client.get(f"/api/v1/payouts/requests/{request.pk}/").status_code == 404
+    assert APIClient().get("/api/v1/payouts/batches/").status_code == 401
 
 
 def test_schema_documents_the_payout_endpoints(admin_client):
@@ -104,3 +105,33 @@ def test_retry_of_a_pending_request_is_harmless_and_of_an_issuing_one_a_conflict
     conflict = client.post(f"/api/v1/payouts/requests/{issuing.pk}/retry/", {})
     assert conflict.status_code == 409
     assert "전송 중" in conflict.json()["status"][0]
+
+
+def visible_to_agent1(user):
+    """A stand-in for the claims workflow's hook: agent1 may see decision-ok's payouts."""
+    return ["decision-ok"] if user.username == "agent" else []
+
+
+def test_agents_see_only_the_payouts_of_claims_they_may_see(django_user_model, settings):
+    mine = PayoutRequestFactory(source_ref="decision-ok")
+    other = PayoutRequestFactory(source_ref="decision-other")
+    agent, _ = _client(django_user_model, "agent")
+    manager, _ = _client(django_user_model, "manager")
+    # Without the claims workflow's hook, none: walking ids finds nothing.
+    assert agent.get(f"/api/v1/payouts/requests/{mine.pk}/").status_code == 404
+    assert manager.get(f"/api/v1/payouts/requests/{other.pk}/").status_code == 200
+    settings.PAYOUTS_VISIBLE_DECISIONS = "tests.payouts.test_api.visible_to_agent1"
+    assert agent.get(f"/api/v1/payouts/requests/{mine.pk}/").status_code == 200
+    assert agent.get(f"/api/v1/payouts/requests/{other.pk}/").status_code == 404
+
+
+def test_the_console_lists_an_agent_only_their_payouts(client, django_user_model, settings):
+    PayoutRequestFactory(source_ref="decision-ok", recipient_id="C-MINE")
+    PayoutRequestFactory(source_ref="decision-other", recipient_id="C-OTHER")
+    user = django_user_model.objects.create_user("agent", password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="agent"))
+    client.force_login(user)
+    settings.PAYOUTS_VISIBLE_DECISIONS = "tests.payouts.test_api.visible_to_agent1"
+    page = client.get("/admin/payouts/payoutrequest/").content.decode()
+    assert "C-MINE" in page
+    assert "C-OTHER" not in page
