@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_htmx",
-    "axes",
+    "config.apps.AxesConfig",
     "csp",
     "config",
     "policies",
@@ -146,6 +146,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LANGUAGE_CODE = "ko-kr"
+# The project's Korean, ahead of Django's and the libraries' (config/locale/ko, compiled .mo
+# committed so a fresh machine needs no gettext).
+LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
 TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
 USE_TZ = True

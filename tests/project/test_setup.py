@@ -65,3 +65,19 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
     # --fail-on-warn turns any view drf-spectacular cannot describe into an error.
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert "/api/v1/quotes/" in out.read_text()
+
+
+@pytest.mark.django_db
+def test_console_headings_read_as_korean(admin_client: Client, django_user_model):
+    from config.roles import AGENT
+
+    agent = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
+    agent.groups.add(Group.objects.get(name=AGENT))
+    client = Client()
+    client.force_login(agent)
+    text = client.get("/admin/policies/policyversion/").content.decode()
+    assert "정책 버전 목록" in text
+    assert "보기위한" not in text
+    text = admin_client.get("/admin/").content.decode()
+    assert "로그인 잠금" in text and "접근 시도" in text
+    assert "Axes" not in text and "access attempts" not in text.lower()
