@@ -19,3 +19,23 @@ def test_demo_data_is_made_once_and_reconciles(celery_eager, django_capture_on_c
     assert BlanketGrant.objects.get(code="demo-1015-emoticon").status == "done"
     assert PayoutBatch.objects.count() == 1
     assert reconciliation_report().ok
+
+
+@pytest.mark.django_db
+def test_demo_logins_print_tokens_that_work(settings):
+    import datetime as dt
+
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    call_command("seed_demo", no_payouts=True, stdout=io.StringIO())
+    old = timezone.now() - dt.timedelta(hours=settings.API_TOKEN_TTL_HOURS + 1)
+    Token.objects.update(created=old)
+    out = io.StringIO()
+    call_command("seed_demo", no_payouts=True, stdout=out)
+    agent_line = next(line for line in out.getvalue().splitlines() if "agent" in line)
+    key = agent_line.rsplit(" ", 1)[1]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/policies/rules/").status_code == 200

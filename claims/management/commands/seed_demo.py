@@ -1,11 +1,14 @@
 """Demo logins and demo data for `make run`. Safe to run repeatedly: every demo row has a fixed
 idempotency key or code, so a second run adds nothing."""
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from config.roles import AGENT, MANAGER, RM, ROLE_LABELS, sync_roles
@@ -42,6 +45,10 @@ class Command(BaseCommand):
             label = ROLE_LABELS.get(role, "운영자(슈퍼유저)") if role else "운영자(슈퍼유저)"
             state = "생성" if created else "유지"
             token, _ = Token.objects.get_or_create(user=user)
+            if token.created < timezone.now() - timedelta(hours=settings.API_TOKEN_TTL_HOURS):
+                # An expired demo token is no use to print: make a fresh one.
+                token.delete()
+                token = Token.objects.create(user=user)
             self.stdout.write(f"  {username:<8} {label:<10} {state}  API 토큰 {token.key}")
         self.stdout.write(self.style.SUCCESS(f"데모 로그인 비밀번호: {options['password']}"))
         if not options["no_payouts"]:
