@@ -67,6 +67,10 @@ class PayoutRequest(models.Model):
         "상태", max_length=16, choices=Status, default=Status.PENDING, db_default=Status.PENDING
     )
     attempts = models.PositiveIntegerField("시도 횟수", default=0, db_default=0)
+    # The number of the current `issuing` claim. Every claim takes the next number and every
+    # outcome is recorded only against the claim that made the delivery, so a slow worker whose
+    # claim was released (and taken again by another) records nothing over the newer claim.
+    claim = models.PositiveIntegerField("클레임 번호", default=0, db_default=0)
     last_error = models.TextField("마지막 오류", blank=True, default="", db_default="")
     last_failure_retryable = models.BooleanField(
         "결과 불명 실패",

@@ -265,7 +265,7 @@ def _run_chunk_one_by_one(chunk: PayoutChunk, issuer: Issuer) -> None:
                 # deliver_and_record already turns delivery errors into a failed request; this
                 # is the last guard so one request can never stop the rest of the chunk.
                 logger.exception("payout request %s stopped in chunk %s", request.pk, chunk.pk)
-                _fail_stuck(request.pk, chunk, f"{type(exc).__name__}: {exc}")
+                _fail_stuck(request, chunk, f"{type(exc).__name__}: {exc}")
         last_id = page[-1].pk
     with transaction.atomic():
         locked = PayoutChunk.objects.select_for_update().get(pk=chunk.pk)
@@ -275,11 +275,12 @@ def _run_chunk_one_by_one(chunk: PayoutChunk, issuer: Issuer) -> None:
         _finish_chunk(locked, done=0, failed=0, now=timezone.now())
 
 
-def _fail_stuck(request_id: int, chunk: PayoutChunk, error: str) -> None:
+def _fail_stuck(request: PayoutRequest, chunk: PayoutChunk, error: str) -> None:
+    request_id = request.pk
+    # Still pending, or issuing under this run's own claim; never another worker's claim.
+    ours = Q(status=Pending) | Q(status=PayoutRequest.Status.ISSUING, claim=request.claim)
     with transaction.atomic():
-        changed = PayoutRequest.objects.filter(
-            pk=request_id, status__in=[Pending, PayoutRequest.Status.ISSUING]
-        ).update(
+        changed = PayoutRequest.objects.filter(ours, pk=request_id).update(
             status=PayoutRequest.Status.FAILED,
             updated_at=timezone.now(),
             last_error=f"예상하지 못한 오류: {error}"[:2000],
@@ -302,12 +303,18 @@ def _finish_chunk(chunk: PayoutChunk, *, done: int, failed: int, now: datetime) 
     chunk.status = PayoutChunk.Status.DONE
     chunk.done += done
     chunk.failed += failed
+    # A request whose id fell inside the range but which committed after the plan counted
+    # the range (ids are handed out before commit) was issued here too: the chunk's total
+    # grows by it, so done + failed + skipped stays its total and the batch's adds up.
+    late = max(0, chunk.done + chunk.failed - chunk.total)
+    chunk.total += late
     # Planned but issued or cancelled by someone else (another batch, a single issue).
-    chunk.skipped = max(0, chunk.total - chunk.done - chunk.failed)
+    chunk.skipped = chunk.total - chunk.done - chunk.failed
     chunk.finished_at = now
-    chunk.save(update_fields=["status", "done", "failed", "skipped", "finished_at"])
+    chunk.save(update_fields=["status", "total", "done", "failed", "skipped", "finished_at"])
     PayoutBatch.objects.filter(pk=chunk.batch_id).update(
         chunks_finished=F("chunks_finished") + 1,
+        total=F("total") + late,
         done=F("done") + chunk.done,
         failed=F("failed") + chunk.failed,
         skipped=F("skipped") + chunk.skipped,

@@ -49,11 +49,20 @@ def grant_key_prefix(grant: BlanketGrant) -> str:
 
 
 def _grant_fields(
-    *, instrument: str, amount: int | None, count: int | None, validity: int | None
+    *,
+    instrument: str,
+    amount: int | None,
+    count: int | None,
+    validity: int | None,
+    policy_version: int | None = None,
 ) -> dict[str, Any]:
     try:
         return instrument_fields(
-            instrument=instrument, amount=amount, count=count, validity_days=validity
+            instrument=instrument,
+            amount=amount,
+            count=count,
+            validity_days=validity,
+            policy_version=policy_version,
         )
     except PayoutRuleError as exc:
         raise BlanketGrantError(str(exc)) from exc
@@ -123,6 +132,7 @@ def blanket_grant_load(
         amount=grant.amount,
         count=grant.count,
         validity=grant.validity_days,
+        policy_version=grant.policy_version,
     )
     stream = _validated(recipients)
     added = 0
@@ -292,6 +302,7 @@ def blanket_grant_load_queryset(
         amount=grant.amount,
         count=grant.count,
         validity=grant.validity_days,
+        policy_version=grant.policy_version,
     )
     inner_sql, inner_params = queryset.values_list(name).query.sql_with_params()
     sql = _insert_select_sql(

@@ -140,12 +140,16 @@ def deliver_and_record(
 
 
 def _claim(request: PayoutRequest, *, events: bool) -> bool:
+    """pending → issuing under a new claim number, kept on `request` for the outcome's
+    compare-and-set."""
     with transaction.atomic():
         changed = PayoutRequest.objects.filter(pk=request.pk, status=Status.PENDING).update(
-            status=Status.ISSUING, updated_at=timezone.now()
+            status=Status.ISSUING, claim=F("claim") + 1, updated_at=timezone.now()
         )
         if changed != 1:
             return False  # issued, cancelled or claimed by someone else since we read it
+        # The update holds the row lock until commit: this reads our own claim's number.
+        request.claim = PayoutRequest.objects.values_list("claim", flat=True).get(pk=request.pk)
         if events:
             PayoutRequestEvent.objects.create(
                 request_id=request.pk,
@@ -168,12 +172,13 @@ def _record_issued(
     with transaction.atomic():
         now = timezone.now()
         # Read (and lock) the chunk a former failure was counted in before the flip clears it.
+        mine = {"pk": request.pk, "status": Status.ISSUING, "claim": request.claim}
         failed_chunks = list(
             PayoutRequest.objects.select_for_update()
-            .filter(pk=request.pk, status=Status.ISSUING)
+            .filter(**mine)
             .values_list("failed_chunk_id", flat=True)
         )
-        changed = PayoutRequest.objects.filter(pk=request.pk, status=Status.ISSUING).update(
+        changed = PayoutRequest.objects.filter(**mine).update(
             status=Status.ISSUED,
             issued_at=now,
             updated_at=now,
@@ -184,10 +189,12 @@ def _record_issued(
             failed_chunk=None,
         )
         if changed != 1:
-            # Our claim was released as stale while we were delivering and someone else now
-            # has the request; billing saw the same idempotency key both times, so it granted
-            # once, and whoever records the later answer writes the ledger.
-            logger.warning("payout request %s was no longer issuing after delivery", request.pk)
+            # Our claim was released as stale while we were delivering (and perhaps taken by
+            # another worker); billing saw the same idempotency key both times, so it granted
+            # once, and the holder of the current claim records it.
+            logger.warning(
+                "payout request %s: claim %s lost before its outcome", request.pk, request.claim
+            )
             return False
         failed_chunk_id = failed_chunks[0] if failed_chunks else None
         batch_id = chunk.batch_id if chunk else None
@@ -249,16 +256,15 @@ def _record_failed(
             "last_failure_retryable": retryable,
         }
         previous: list[int | None] = []
+        mine = {"pk": request.pk, "status": Status.ISSUING, "claim": request.claim}
         if chunk is not None:
             previous = list(
                 PayoutRequest.objects.select_for_update()
-                .filter(pk=request.pk, status=Status.ISSUING)
+                .filter(**mine)
                 .values_list("failed_chunk_id", flat=True)
             )
             fields["failed_chunk_id"] = chunk.pk
-        changed = PayoutRequest.objects.filter(pk=request.pk, status=Status.ISSUING).update(
-            **fields
-        )
+        changed = PayoutRequest.objects.filter(**mine).update(**fields)
         if changed != 1:
             return
         if events:

@@ -69,12 +69,15 @@ def payout_request_create(
     fare_as_points: int | None = None,
     computed_coupon: int | None = None,
     validity_days: int | None = None,
+    policy_version: int | None = None,
     grant: BlanketGrant | None = None,
 ) -> PayoutRequest:
     """Create a pending request, or return the one already made with this key.
 
-    Joins the caller's transaction (claims create requests together with their decision) and
-    enqueues the issue only once that commits. If the enqueue is lost, the nightly batch
+    `policy_version` is the version of the source (the decision, the program): coupon
+    validity and unit and the driver commission come from it. Joins the caller's transaction
+    (claims create requests together with their decision) and enqueues the issue only once
+    that commits. If the enqueue is lost, the nightly batch
     still finds the request pending.
     """
     _check_request_input(
@@ -91,6 +94,7 @@ def payout_request_create(
         fare_as_points=fare_as_points,
         computed_coupon=computed_coupon,
         validity_days=validity_days,
+        policy_version=policy_version,
     )
     existing = PayoutRequest.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:

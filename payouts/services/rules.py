@@ -30,8 +30,13 @@ def instrument_fields(
     fare_as_points: int | None = None,
     computed_coupon: int | None = None,
     validity_days: int | None = None,
+    policy_version: int | None = None,
 ) -> dict[str, Any]:
     """The stored fields of a grant after its instrument's rules (DOMAIN.md §2 and §5).
+
+    Coupon and points parameters come from `policy_version`, the version of the grant's
+    source (the claim's decision, the relief program), so a request made again later, after
+    another version was published, is the same request; without one, the published version.
 
     - coupon: an explicit amount stands as written; a computed one is rounded to the policy
       version's unit (half up, not below its minimum); validity from the version.
@@ -70,7 +75,7 @@ def instrument_fields(
         raise PayoutRuleError("결제 조치 코드는 결제 조치에만 씁니다.")
 
     if instrument == Instrument.COUPON:
-        params = instrument_params()
+        params = _params(policy_version)
         if (amount is None) == (computed_coupon is None):
             raise PayoutRuleError("쿠폰은 금액 또는 계산 금액 중 하나가 필요합니다.")
         if computed_coupon is not None:
@@ -80,7 +85,7 @@ def instrument_fields(
         fields["validity_days"] = validity_days or params.coupon_validity_days
         fields["policy_version"] = params.policy_version
     elif instrument == Instrument.POINTS:
-        params = instrument_params()
+        params = _params(policy_version)
         if (amount is None) == (fare_as_points is None):
             raise PayoutRuleError("포인트는 금액 또는 운행료 중 하나가 필요합니다.")
         if fare_as_points is not None:
@@ -105,6 +110,13 @@ def instrument_fields(
         if (action in _ACTIONS_WITH_AMOUNT) != (amount is not None):
             raise PayoutRuleError("재결제와 강제할인에만 금액이 있습니다.")
     return fields
+
+
+def _params(version: int | None) -> Any:
+    try:
+        return instrument_params(version_number=version)
+    except LookupError as exc:  # UnknownVersion, NoPublishedPolicy
+        raise PayoutRuleError(str(exc)) from exc
 
 
 def is_header_safe(value: str) -> bool:

@@ -265,3 +265,111 @@ def test_idempotency_keys_must_be_visible_ascii(key):
     with pytest.raises(PayoutRuleError, match="ASCII"):
         _create(idempotency_key=key)
     assert not PayoutRequest.objects.exists()
+
+
+def _publish_other_units(published_policy):
+    """A newer published version with another coupon unit, validity and commission."""
+    from policies.models import PolicyVersion
+    from policies.selectors import forget_books
+
+    PolicyVersion.objects.filter(pk=published_policy.pk).update(status=PolicyVersion.Status.RETIRED)
+    forget_books()
+    return PolicyVersion.objects.create(
+        number=published_policy.number + 1, title="단위 변경",
+        status=PolicyVersion.Status.PUBLISHED, published_at=timezone.now(),
+        coupon_unit=1000, coupon_minimum=1000, coupon_validity_days=30,
+        driver_commission_percent=10, points_memo="기사님 힘내세요",
+    )  # fmt: skip
+
+
+def test_a_request_takes_its_parameters_from_its_sources_version(published_policy):
+    # Decided on v1: 12,400 rounds to 10,000 on v1's 5,000 unit, valid 60 days.
+    first = _create(amount=None, computed_coupon=12_400, policy_version=published_policy.number)
+    _publish_other_units(published_policy)
+    # The claims workflow makes the same request again after v2 is out (a retry): it is the
+    # same request, not a conflict, and keeps v1's parameters.
+    again = _create(amount=None, computed_coupon=12_400, policy_version=published_policy.number)
+    assert again.pk == first.pk
+    assert (again.amount, again.validity_days, again.policy_version) == (10_000, 60, 1)
+    points = _create(
+        instrument=Instrument.POINTS, amount=None, fare_as_points=10_000,
+        recipient_kind="driver", idempotency_key="decision-1:points", policy_version=1,
+    )  # fmt: skip
+    assert points.amount == 8_000  # v1's 20% commission, not v2's 10%
+
+
+def test_an_unknown_source_version_is_refused():
+    with pytest.raises(PayoutRuleError, match="99"):
+        _create(amount=None, computed_coupon=12_400, policy_version=99)
+
+
+class _Steps:
+    """An HTTP-like issuer whose delivery runs the given steps, to interleave two workers."""
+
+    name = "http"
+    bulk = False
+
+    def __init__(self, deliver):
+        self._deliver = deliver
+
+    def deliver(self, request):
+        return self._deliver(request)
+
+
+def test_a_slow_worker_whose_claim_was_taken_again_records_nothing():
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from payouts.issuers import Delivery, DeliveryFailed
+    from payouts.services.issuing import deliver_and_record, payout_requests_release_stale_issuing
+
+    request = _create()
+    seen = {}
+
+    def second_worker_holds_the_claim(_request):
+        raise SoftTimeLimitExceeded()  # stops mid-delivery, keeping its claim
+
+    def slow_first_worker(slow):
+        # While A is still waiting on billing, its claim times out and B claims the request.
+        payout_requests_release_stale_issuing(older_than=timedelta(0))
+        fresh = PayoutRequest.objects.get(pk=request.pk)
+        with pytest.raises(SoftTimeLimitExceeded):
+            deliver_and_record(fresh, issuer=_Steps(second_worker_holds_the_claim), events=True)
+        seen["b_claim"] = fresh.claim
+        # Then A's delivery fails: recording it now would mark failed a request B is posting.
+        raise DeliveryFailed("HTTP 503", attempts=1, retryable=True)
+
+    a = PayoutRequest.objects.get(pk=request.pk)
+    assert deliver_and_record(a, issuer=_Steps(slow_first_worker), events=True) is False
+    current = PayoutRequest.objects.get(pk=request.pk)
+    assert (a.claim, seen["b_claim"]) == (1, 2)
+    assert (current.status, current.claim, current.last_error) == (Status.ISSUING, 2, "")
+    # B's answer is the one recorded, once.
+    b = PayoutRequest.objects.get(pk=request.pk)
+    b.claim = seen["b_claim"]
+    from payouts.services.issuing import _record_issued
+
+    assert _record_issued(b, Delivery(external_ref="bill-1", attempts=1), issuer_name="http",
+                          events=True, chunk=None)  # fmt: skip
+    current.refresh_from_db()
+    assert current.status == Status.ISSUED
+    assert LedgerEntry.objects.filter(request=request).count() == 1
+
+
+def test_a_slow_worker_cannot_record_issued_over_a_newer_claim():
+    from payouts.issuers import Delivery
+    from payouts.services.issuing import (
+        _claim,
+        _record_issued,
+        payout_requests_release_stale_issuing,
+    )
+
+    request = _create()
+    a = PayoutRequest.objects.get(pk=request.pk)
+    assert _claim(a, events=True)
+    payout_requests_release_stale_issuing(older_than=timedelta(0))
+    b = PayoutRequest.objects.get(pk=request.pk)
+    assert _claim(b, events=True)
+    assert not _record_issued(a, Delivery(external_ref="late", attempts=1), issuer_name="http",
+                              events=True, chunk=None)  # fmt: skip
+    assert PayoutRequest.objects.get(pk=request.pk).status == Status.ISSUING
+    assert not LedgerEntry.objects.filter(request=request).exists()
