@@ -51,11 +51,18 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "payoutbatch": ["view"],
             "ledgerentry": ["view"],
             "blanketgrant": ["view", "add", "change"],
+            "blanketgrantevent": ["view"],
+            "payoutrequestevent": ["view"],
             "couponreminder": ["view"],
         },
         "custom": {
             "policies": ["quote_policy", "publish_policyversion"],
-            "payouts": ["retry_payoutrequest", "run_blanketgrant", "view_all_payoutrequest"],
+            "payouts": [
+                "retry_payoutrequest",
+                "cancel_payoutrequest",
+                "run_blanketgrant",
+                "view_all_payoutrequest",
+            ],
         },
     },
     RM: {

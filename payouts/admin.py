@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 
 from payouts.models import (
     BlanketGrant,
+    BlanketGrantEvent,
     CouponReminder,
     LedgerEntry,
     PayoutBatch,
@@ -34,7 +35,11 @@ from payouts.services.grants import (
     blanket_grant_start,
     blanket_grant_update,
 )
-from payouts.services.requests import TransitionRefused, payout_request_retry
+from payouts.services.requests import (
+    TransitionRefused,
+    payout_request_cancel,
+    payout_request_retry,
+)
 
 
 class EstimatedCountPaginator(Paginator):
@@ -118,7 +123,7 @@ class PayoutRequestAdmin(ReadOnlyAdmin):
     show_full_result_count = False  # a count(*) over tens of millions of rows on every page
     list_select_related = ("grant",)
     inlines = [PayoutRequestEventInline]
-    actions = ["retry_failed"]
+    actions = ["retry_failed", "cancel", "cancel_checked"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # The same scope as the API: an agent sees only the payouts of their claims.
@@ -130,6 +135,41 @@ class PayoutRequestAdmin(ReadOnlyAdmin):
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("payouts.retry_payoutrequest")
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payouts.cancel_payoutrequest")
+
+    def _cancel(self, request: HttpRequest, queryset: QuerySet, *, checked: bool) -> None:
+        cancelled, refused = 0, []
+        for pk in queryset.values_list("pk", flat=True):
+            try:
+                payout_request_cancel(
+                    request_id=pk,
+                    actor=cast("User", request.user),
+                    reason="관리 콘솔에서 취소" + (" (청구 시스템 확인함)" if checked else ""),
+                    checked=checked,
+                )
+            except TransitionRefused as exc:
+                refused.append(str(exc))
+            else:
+                cancelled += 1
+        if cancelled:
+            self.message_user(request, f"{cancelled}건을 취소했습니다.", messages.SUCCESS)
+        for message in refused[:10]:
+            self.message_user(request, message, messages.WARNING)
+        if len(refused) > 10:
+            self.message_user(request, f"그 밖에 {len(refused) - 10}건도 취소하지 못했습니다.")
+
+    @admin.action(description="선택한 대기·실패 요청 취소", permissions=["cancel"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._cancel(request, queryset, checked=False)
+
+    @admin.action(
+        description="선택한 요청 취소 (결과 불명 실패: 청구 시스템에서 미지급 확인함)",
+        permissions=["cancel"],
+    )
+    def cancel_checked(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._cancel(request, queryset, checked=True)
 
     @admin.action(description="선택한 실패 요청 재시도", permissions=["retry"])
     def retry_failed(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -261,6 +301,18 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         return _won(obj.amount)
 
 
+class BlanketGrantEventInline(admin.TabularInline):
+    model = BlanketGrantEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+    verbose_name_plural = "상태 이력"
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(BlanketGrant)
 class BlanketGrantAdmin(admin.ModelAdmin):
     list_display = (
@@ -280,6 +332,15 @@ class BlanketGrantAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
     readonly_fields = ("status", "error", "recipients_count", "policy_version", "created_by")
     actions = ["run"]
+    inlines = [BlanketGrantEventInline]
+
+    def get_inlines(self, request: HttpRequest, obj: BlanketGrant | None = None):  # type: ignore[no-untyped-def]
+        # A grant being added has no history yet.
+        return self.inlines if obj is not None else []
+
+    def get_exclude(self, request: HttpRequest, obj: BlanketGrant | None = None):  # type: ignore[no-untyped-def]
+        # Synthetic recipients are for demos and the benchmark: operators only.
+        return () if request.user.is_superuser else ("synthetic_count",)
 
     @admin.display(description="오류")
     def error_short(self, obj: BlanketGrant) -> str:
@@ -289,7 +350,8 @@ class BlanketGrantAdmin(admin.ModelAdmin):
         # Once recipients are loaded their requests carry the definition (and keys carry the
         # code): it is frozen; only the name, description and CSV of a draft can change.
         if obj is not None and (obj.status != BlanketGrant.Status.DRAFT or obj.requests.exists()):
-            return [f.name for f in obj._meta.fields if f.name != "id"]
+            hidden = set(self.get_exclude(request, obj) or ())
+            return [f.name for f in obj._meta.fields if f.name != "id" and f.name not in hidden]
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]

@@ -71,6 +71,15 @@ class RetryInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
+class CancelInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="취소 사유 (이력에 남습니다).")
+    checked = serializers.BooleanField(
+        default=False,
+        help_text="결과가 불분명한 실패(시간 초과·서버 오류)를 청구 시스템에서 확인해 지급되지 "
+        "않았음을 확인했으면 true.",
+    )
+
+
 class TotalsQuerySerializer(serializers.Serializer):
     by = serializers.ChoiceField(choices=["source", "program"], default="source")
     source_kind = serializers.CharField(required=False, max_length=32)

@@ -15,5 +15,10 @@ urlpatterns = [
         views.RequestRetryView.as_view(),
         name="api-payout-request-retry",
     ),
+    path(
+        "payouts/requests/<int:pk>/cancel/",
+        views.RequestCancelView.as_view(),
+        name="api-payout-request-cancel",
+    ),
     path("payouts/totals/", views.TotalsView.as_view(), name="api-payout-totals"),
 ]

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from config.api import ThrottleUnauthenticated
 from payouts import selectors
 from payouts.api.serializers import (
+    CancelInputSerializer,
     PayoutBatchSerializer,
     PayoutRequestSerializer,
     RetryInputSerializer,
@@ -20,7 +21,11 @@ from payouts.api.serializers import (
     TotalsRowSerializer,
 )
 from payouts.models import PayoutRequest
-from payouts.services.requests import TransitionRefused, payout_request_retry
+from payouts.services.requests import (
+    TransitionRefused,
+    payout_request_cancel,
+    payout_request_retry,
+)
 
 
 def _needs(perm: str, text: str) -> type[permissions.BasePermission]:
@@ -37,6 +42,7 @@ CanViewBatches = _needs("payouts.view_payoutbatch", "지급 배치 조회 권한
 CanViewLedger = _needs("payouts.view_ledgerentry", "지급 원장 조회 권한이 필요합니다.")
 CanViewRequests = _needs("payouts.view_payoutrequest", "지급 요청 조회 권한이 필요합니다.")
 CanRetry = _needs("payouts.retry_payoutrequest", "지급 재시도 권한(관리자)이 필요합니다.")
+CanCancel = _needs("payouts.cancel_payoutrequest", "지급 취소 권한(관리자)이 필요합니다.")
 
 
 class BatchListView(ThrottleUnauthenticated, generics.ListAPIView):
@@ -87,6 +93,39 @@ class RequestRetryView(ThrottleUnauthenticated, APIView):
                 request_id=pk,
                 actor=cast("User", request.user),
                 reason=data.validated_data["reason"],
+            )
+        except TransitionRefused as exc:
+            return Response({"status": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+        payout.refresh_from_db()
+        return Response(PayoutRequestSerializer(payout).data)
+
+
+class RequestCancelView(ThrottleUnauthenticated, APIView):
+    """Cancel a pending or failed request (managers). A request whose last delivery was
+    ambiguous needs `checked: true`: someone looked in billing and found no grant."""
+
+    permission_classes = [permissions.IsAuthenticated, CanCancel]
+
+    @extend_schema(
+        request=CancelInputSerializer,
+        responses={
+            200: PayoutRequestSerializer,
+            409: OpenApiResponse(
+                description="요청의 상태가 취소를 허용하지 않음 (지급 중, 지급됨), 또는 결과가 "
+                "불분명한 실패를 확인 없이 취소하려 함"
+            ),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = CancelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        get_object_or_404(PayoutRequest, pk=pk)
+        try:
+            payout = payout_request_cancel(
+                request_id=pk,
+                actor=cast("User", request.user),
+                reason=data.validated_data["reason"],
+                checked=data.validated_data["checked"],
             )
         except TransitionRefused as exc:
             return Response({"status": [str(exc)]}, status=status.HTTP_409_CONFLICT)

@@ -14,7 +14,7 @@ from payouts.models.choices import (
     RecipientKind,
     SourceKind,
 )
-from payouts.models.grants import BlanketGrant, GrantUploadStorage
+from payouts.models.grants import BlanketGrant, BlanketGrantEvent, GrantUploadStorage
 from payouts.models.ledger import LedgerEntry, LedgerIsAppendOnly, LedgerQuerySet
 from payouts.models.reminders import CouponReminder
 from payouts.models.requests import PayoutRequest, PayoutRequestEvent
@@ -23,6 +23,7 @@ __all__ = [
     "AMOUNT_INSTRUMENTS",
     "COUNT_INSTRUMENTS",
     "BlanketGrant",
+    "BlanketGrantEvent",
     "CouponReminder",
     "GrantUploadStorage",
     "Instrument",

@@ -45,6 +45,18 @@ class BlanketGrant(models.Model):
         # far stay pending but the nightly sweep leaves them alone until a load succeeds.
         FAILED = "failed", "실패"
 
+    # from -> allowed targets; every change goes through services.grant_status, which checks
+    # this and writes a BlanketGrantEvent. A load may run again from any state but issuing (it
+    # adds only the missing recipients); only a complete load releases a grant to its batch.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.DRAFT: frozenset({Status.LOADING, Status.LOADED, Status.FAILED}),
+        Status.LOADING: frozenset({Status.LOADED, Status.FAILED}),
+        Status.LOADED: frozenset({Status.LOADING, Status.ISSUING, Status.DONE, Status.FAILED}),
+        Status.ISSUING: frozenset({Status.DONE, Status.FAILED}),
+        Status.DONE: frozenset({Status.LOADING, Status.LOADED, Status.ISSUING}),
+        Status.FAILED: frozenset({Status.LOADING, Status.LOADED}),
+    }
+
     code = models.SlugField("코드", max_length=64, unique=True)
     name = models.CharField("이름", max_length=200)
     instrument = models.CharField("지급수단", max_length=32, choices=Instrument)
@@ -125,3 +137,31 @@ class BlanketGrant(models.Model):
                 errors["amount"] = "이 지급수단은 금액이 아니라 수량으로 줍니다."
         if errors:
             raise ValidationError(errors)
+
+
+class BlanketGrantEvent(models.Model):
+    """One status change of a blanket grant: who, from, to, why, when."""
+
+    grant = models.ForeignKey(
+        BlanketGrant, verbose_name="일괄 지급", on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField("이전 상태", max_length=16, choices=BlanketGrant.Status)
+    to_status = models.CharField("변경 상태", max_length=16, choices=BlanketGrant.Status)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="처리자",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField("사유", blank=True)
+    created_at = models.DateTimeField("시각", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "일괄 지급 이력"
+        verbose_name_plural = "일괄 지급 이력"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.grant_id}: {self.from_status} → {self.to_status}"

@@ -107,6 +107,7 @@ class PayoutRequest(models.Model):
         permissions = [
             ("retry_payoutrequest", "실패한 지급 요청을 재시도할 수 있음"),
             ("view_all_payoutrequest", "모든 지급 요청을 볼 수 있음"),
+            ("cancel_payoutrequest", "대기·실패한 지급 요청을 취소할 수 있음"),
         ]
         indexes = [
             # The nightly sweep and chunk planning walk pending rows in id order.

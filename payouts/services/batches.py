@@ -44,6 +44,7 @@ from payouts.services.chunks import _released_grants_sql
 
 # Re-exported: tasks, commands and tests run chunks through this module.
 from payouts.services.chunks import payout_chunk_run as payout_chunk_run
+from payouts.services.grant_status import blanket_grant_transition
 from payouts.services.issuing import payout_requests_release_stale_issuing
 from payouts.services.requests import send_after_commit
 
@@ -181,13 +182,15 @@ def payout_batch_start_for_grant(
             kind=PayoutBatch.Kind.BLANKET, grant=grant, chunk_size=size, created_by=actor
         )
         _plan_chunks(batch, grant_id=grant.pk)
-        BlanketGrant.objects.filter(pk=grant.pk).update(
-            status=(
+        blanket_grant_transition(
+            grant_id=grant.pk,
+            to=(
                 BlanketGrant.Status.ISSUING
                 if batch.status == PayoutBatch.Status.RUNNING
                 else BlanketGrant.Status.DONE
             ),
-            updated_at=timezone.now(),
+            actor=actor,
+            reason=f"지급 배치 #{batch.pk} ({batch.total:,}건)",
         )
         if enqueue:
             _enqueue_chunks(batch.pk, list(batch.chunks.values_list("pk", flat=True)))

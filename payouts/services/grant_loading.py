@@ -27,6 +27,7 @@ from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 
 from payouts.models import BlanketGrant, PayoutRequest, SourceKind
+from payouts.services.grant_status import blanket_grant_transition
 from payouts.services.rules import (
     PayoutRuleError,
     instrument_fields,
@@ -138,11 +139,11 @@ def blanket_grant_load(
     added = 0
     postgres = connection.vendor == "postgresql"
     # Visible at once (its own commit), so the admin shows the load under way and a worker
-    # killed in it leaves a grant the sweep can find.
-    BlanketGrant.objects.filter(pk=grant.pk).update(
-        status=BlanketGrant.Status.LOADING, updated_at=timezone.now()
-    )
-    grant.status = BlanketGrant.Status.LOADING
+    # killed in it leaves a grant the sweep can find. A grant already issuing stays so.
+    if blanket_grant_transition(
+        grant_id=grant.pk, to=BlanketGrant.Status.LOADING, reason="대상 적재 시작", strict=False
+    ):
+        grant.status = BlanketGrant.Status.LOADING
     try:
         while True:
             part = list(islice(stream, slice_size))
@@ -321,23 +322,26 @@ def blanket_grant_load_queryset(
 def _after_load(grant: BlanketGrant) -> None:
     total = PayoutRequest.objects.filter(grant=grant).count()
     status = BlanketGrant.objects.values_list("status", flat=True).get(pk=grant.pk)
-    if status in (
-        BlanketGrant.Status.DRAFT,
-        BlanketGrant.Status.LOADING,
-        BlanketGrant.Status.DONE,
-        BlanketGrant.Status.FAILED,
+    has_pending = PayoutRequest.objects.filter(
+        grant=grant, status=PayoutRequest.Status.PENDING
+    ).exists()
+    # A complete load clears an earlier failure; the grant is released only by its batch. A
+    # finished grant the load added nothing to stays finished, an issuing one issuing.
+    if status == BlanketGrant.Status.ISSUING or (
+        status == BlanketGrant.Status.DONE and not has_pending
     ):
-        has_pending = PayoutRequest.objects.filter(
-            grant=grant, status=PayoutRequest.Status.PENDING
-        ).exists()
-        # A complete load clears an earlier failure; the grant is released only by its batch.
-        if status != BlanketGrant.Status.DONE or has_pending:
-            status = BlanketGrant.Status.LOADED
-    BlanketGrant.objects.filter(pk=grant.pk).update(
-        recipients_count=total, status=status, error="", updated_at=timezone.now()
+        target = status
+    else:
+        target = BlanketGrant.Status.LOADED
+    blanket_grant_transition(
+        grant_id=grant.pk,
+        to=target,
+        reason=f"대상 적재 완료 ({total:,}건)",
+        recipients_count=total,
+        error="",
     )
     grant.recipients_count = total
-    grant.status = status
+    grant.status = target
     grant.error = ""
 
 
@@ -345,13 +349,15 @@ def blanket_grant_mark_failed(*, grant: BlanketGrant, error: str) -> None:
     """Record why loading or running the grant stopped; shown in the admin. Its loaded rows
     stay pending, outside the nightly sweep, until a later load succeeds."""
     total = PayoutRequest.objects.filter(grant=grant).count()
-    BlanketGrant.objects.filter(pk=grant.pk).update(
-        status=BlanketGrant.Status.FAILED,
+    blanket_grant_transition(
+        grant_id=grant.pk,
+        to=BlanketGrant.Status.FAILED,
+        reason=error[:2000],
+        strict=False,  # a finished grant keeps its state; the error is still shown
         error=error[:5000],
         recipients_count=total,
-        updated_at=timezone.now(),
     )
-    grant.status = BlanketGrant.Status.FAILED
+    grant.status = BlanketGrant.objects.values_list("status", flat=True).get(pk=grant.pk)
     grant.error = error[:5000]
     grant.recipients_count = total
     logger.warning("grant %s failed: %s", grant.code, error)

@@ -26,6 +26,7 @@ from payouts.models import (
     PayoutRequest,
     PayoutRequestEvent,
 )
+from payouts.services.grant_status import blanket_grant_transition
 
 logger = logging.getLogger(__name__)
 
@@ -318,6 +319,10 @@ def close_grant_if_final(grant_id: int) -> None:
     whichever path issued them (its own batch, the nightly sweep, a retry)."""
     if PayoutRequest.objects.filter(grant_id=grant_id, status__in=OPEN_STATUSES).exists():
         return
-    BlanketGrant.objects.filter(
-        pk=grant_id, status__in=[BlanketGrant.Status.LOADED, BlanketGrant.Status.ISSUING]
-    ).update(status=BlanketGrant.Status.DONE, updated_at=timezone.now())
+    blanket_grant_transition(
+        grant_id=grant_id,
+        to=BlanketGrant.Status.DONE,
+        reason="모든 대상 지급·취소 완료",
+        only_from=(BlanketGrant.Status.LOADED, BlanketGrant.Status.ISSUING),
+        strict=False,
+    )

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from payouts.models import BlanketGrant, LedgerEntry, PayoutBatch, PayoutRequest
@@ -112,7 +113,9 @@ def test_manager_creates_and_runs_a_blanket_grant(
             "instrument": "emoticon",
             "recipient_kind": "customer",
             "count": "3",
-            "synthetic_count": "12",
+            "recipients_csv": SimpleUploadedFile(
+                "r.csv", ("recipient_id\n" + "".join(f"C{i}\n" for i in range(12))).encode()
+            ),
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -272,3 +275,14 @@ def test_an_admin_run_that_fails_in_the_worker_shows_its_error(
     assert "3행" in grant.error
     listing = client.get(reverse("admin:payouts_blanketgrant_changelist")).content.decode()
     assert "3행" in listing
+
+
+def test_a_manager_sees_a_requests_status_history(client, manager):
+    request = PayoutRequestFactory()
+    payout_request_issue(request_id=request.pk, issuer=_Failing())
+    client.force_login(manager)
+    page = client.get(reverse("admin:payouts_payoutrequest_change", args=[request.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "지급 요청 이력" in text
+    assert "HTTP 503" in text

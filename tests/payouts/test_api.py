@@ -135,3 +135,71 @@ def test_the_console_lists_an_agent_only_their_payouts(client, django_user_model
     page = client.get("/admin/payouts/payoutrequest/").content.decode()
     assert "C-MINE" in page
     assert "C-OTHER" not in page
+
+
+def test_a_manager_cancels_a_pending_request(django_user_model):
+    request = PayoutRequestFactory()
+    client, manager = _client(django_user_model, "manager")
+    response = client.post(
+        f"/api/v1/payouts/requests/{request.pk}/cancel/",
+        {"reason": "중복 접수", "checked": False},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "cancelled"
+    event = request.events.get(to_status="cancelled")
+    assert (event.actor, event.reason) == (manager, "중복 접수")
+
+
+def test_only_managers_may_cancel(django_user_model):
+    request = PayoutRequestFactory()
+    client, _ = _client(django_user_model, "agent")
+    response = client.post(
+        f"/api/v1/payouts/requests/{request.pk}/cancel/", {"reason": "x"}, format="json"
+    )
+    assert response.status_code == 403
+    request.refresh_from_db()
+    assert request.status == "pending"
+
+
+def test_cancel_answers_409_when_the_state_does_not_allow_it(django_user_model, settings):
+    issued = PayoutRequestFactory()
+    payout_request_issue(request_id=issued.pk)
+    client, _ = _client(django_user_model, "manager")
+    url = f"/api/v1/payouts/requests/{issued.pk}/cancel/"
+    response = client.post(url, {"reason": "늦은 취소"}, format="json")
+    assert response.status_code == 409
+    assert "지급됨" in str(response.json()["status"])
+    # An ambiguous failure (billing may have granted) needs the look in billing first.
+    ambiguous = PayoutRequestFactory()
+    payout_request_issue(request_id=ambiguous.pk, issuer=_Failing())
+    url = f"/api/v1/payouts/requests/{ambiguous.pk}/cancel/"
+    assert client.post(url, {"reason": "확인 전"}, format="json").status_code == 409
+    checked = client.post(url, {"reason": "청구 확인: 미지급", "checked": True}, format="json")
+    assert checked.status_code == 200
+    assert checked.json()["status"] == "cancelled"
+    assert client.post("/api/v1/payouts/requests/999999/cancel/", {"reason": "x"},
+                       format="json").status_code == 404  # fmt: skip
+    assert client.post(url, {}, format="json").status_code == 400  # the reason is required
+
+
+def test_a_manager_cancels_from_the_console(client, django_user_model):
+    pending = PayoutRequestFactory()
+    ambiguous = PayoutRequestFactory()
+    payout_request_issue(request_id=ambiguous.pk, issuer=_Failing())
+    manager = django_user_model.objects.create_user("mgr", password="pw", is_staff=True)
+    manager.groups.add(Group.objects.get(name="manager"))
+    client.force_login(manager)
+    page = client.post(
+        "/admin/payouts/payoutrequest/",
+        {"action": "cancel", "_selected_action": [pending.pk, ambiguous.pk]},
+        follow=True,
+    )
+    text = page.content.decode()
+    assert "1건을 취소했습니다" in text
+    assert "청구 시스템에서 이미 지급되었을 수 있습니다" in text
+    client.post(
+        "/admin/payouts/payoutrequest/",
+        {"action": "cancel_checked", "_selected_action": [ambiguous.pk]},
+    )
+    assert set(PayoutRequest.objects.values_list("status", flat=True)) == {"cancelled"}

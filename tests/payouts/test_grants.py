@@ -315,3 +315,42 @@ def test_a_grant_still_loading_cannot_be_released():
     grant.refresh_from_db()
     with pytest.raises(BatchError, match="적재"):
         payout_batch_start_for_grant(grant=grant)
+
+
+def test_a_grants_status_changes_are_events_checked_against_the_table(
+    django_capture_on_commit_callbacks,
+):
+    from payouts.models import BlanketGrantEvent
+    from payouts.services.grant_status import GrantTransitionRefused, blanket_grant_transition
+
+    grant = BlanketGrantFactory(synthetic_count=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        blanket_grant_run(grant_id=grant.pk)
+    moves = list(
+        BlanketGrantEvent.objects.filter(grant=grant).values_list("from_status", "to_status")
+    )
+    assert moves == [
+        ("draft", "loading"),
+        ("loading", "loaded"),
+        ("loaded", "issuing"),
+        ("issuing", "done"),
+    ]
+    with pytest.raises(GrantTransitionRefused, match="완료 → 실패"):
+        blanket_grant_transition(grant_id=grant.pk, to=BlanketGrant.Status.FAILED)
+    grant.refresh_from_db()
+    assert grant.status == BlanketGrant.Status.DONE
+    assert BlanketGrantEvent.objects.filter(grant=grant).count() == 4
+
+
+def test_the_console_shows_a_grants_history_and_hides_demo_fields_from_managers(client):
+    from django.contrib.auth.models import Group
+
+    grant = BlanketGrantFactory(synthetic_count=3)
+    blanket_grant_load(grant=grant, recipients=synthetic_recipients(3))
+    manager = get_user_model().objects.create_user("mgr", password="pw", is_staff=True)
+    manager.groups.add(Group.objects.get(name="manager"))
+    client.force_login(manager)
+    page = client.get(f"/admin/payouts/blanketgrant/{grant.pk}/change/").content.decode()
+    assert "상태 이력" in page
+    assert "대상 적재 중" in page and "대상 적재됨" in page
+    assert "합성 대상 수" not in page

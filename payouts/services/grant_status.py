@@ -1,0 +1,68 @@
+"""Every status change of a blanket grant: checked against BlanketGrant.TRANSITIONS,
+compare-and-set on the current status, with its event row, in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from payouts.models import BlanketGrant, BlanketGrantEvent
+
+Status = BlanketGrant.Status
+
+
+class GrantTransitionRefused(Exception):
+    def __init__(self, grant_id: int, current: str, to: str) -> None:
+        super().__init__(
+            f"일괄 지급 #{grant_id}: {Status(current).label} → {Status(to).label} 변경은 "
+            "허용되지 않습니다."
+        )
+
+
+def blanket_grant_transition(
+    *,
+    grant_id: int,
+    to: str,
+    actor: User | None = None,
+    reason: str = "",
+    only_from: tuple[str, ...] | None = None,
+    strict: bool = True,
+    **fields: Any,
+) -> bool:
+    """Move the grant to `to` (with `fields` updated alongside); True if it moved.
+
+    Already at `to`: only `fields` are written, no event. A move the table refuses (or one
+    from outside `only_from`) raises GrantTransitionRefused, or with `strict=False` leaves the
+    grant alone and returns False, for callers that move it only "if still …".
+    """
+    with transaction.atomic():
+        current = (
+            BlanketGrant.objects.select_for_update()
+            .filter(pk=grant_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if current is None:
+            raise BlanketGrant.DoesNotExist(f"일괄 지급 #{grant_id}이(가) 없습니다.")
+        now = timezone.now()
+        if current == to:
+            if fields:
+                BlanketGrant.objects.filter(pk=grant_id).update(updated_at=now, **fields)
+            return False
+        allowed = to in BlanketGrant.TRANSITIONS[current] and (
+            only_from is None or current in only_from
+        )
+        if not allowed:
+            if strict:
+                raise GrantTransitionRefused(grant_id, current, to)
+            return False
+        BlanketGrant.objects.filter(pk=grant_id, status=current).update(
+            status=to, updated_at=now, **fields
+        )
+        BlanketGrantEvent.objects.create(
+            grant_id=grant_id, from_status=current, to_status=to, actor=actor, reason=reason[:2000]
+        )
+    return True
