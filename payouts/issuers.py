@@ -12,6 +12,20 @@ never happen inside a database transaction.
   so a repeated post (a lost response, a redelivered task) is answered with the first result
   instead of a second grant. 5xx answers, 429 and timeouts are retried with exponential
   backoff; other 4xx answers are final.
+
+The contract billing must keep (exactly-once delivery rests on it):
+- Billing de-duplicates by `Idempotency-Key`: a second post with a key it has seen grants
+  nothing and answers with the first post's result (its reference), for as long as we may
+  repost: at least PAYOUTS_ISSUING_TIMEOUT_MINUTES plus a retry's delay, in practice keys are
+  kept for good.
+- A 2xx answer means granted (its body's reference is recorded); a 4xx other than 429 means
+  not granted, ever, for that key.
+
+Where billing does not de-duplicate, an ambiguous failure (a timeout or 5xx after the post
+left) followed by a retry, or a claim released after its worker died and reposted, can grant
+twice: our ledger records one grant, billing holds two, and reconciliation against billing's
+own records is the only way to see it. Such requests are flagged `last_failure_retryable` and
+cannot be cancelled without a look in billing.
 """
 
 from __future__ import annotations
