@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import Token, TokenProxy
@@ -35,10 +36,12 @@ class ExpiringTokenAdmin(TokenAdmin):
     @admin.action(description="선택한 토큰 교체 (새 키 발급, 기존 키 폐기)")
     def rotate(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
         rotated = []
-        for token in queryset.select_related("user"):
-            user = token.user
-            token.delete()
-            rotated.append((user, Token.objects.create(user=user)))
+        # All or none: a failure half-way must not leave a user without a token.
+        with transaction.atomic():
+            for token in queryset.select_related("user"):
+                user = token.user
+                token.delete()
+                rotated.append((user, Token.objects.create(user=user)))
         for user, token in rotated:
             self.message_user(
                 request,

@@ -1,22 +1,31 @@
 """API authentication: tokens that expire, read with their user and permissions at once."""
 
 import datetime as dt
+import re
 from functools import cache
 
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import DateTimeField
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
+
+# DRF's keys: 40 hex digits. Anything else is refused before it reaches the database (a NUL
+# byte, say, which PostgreSQL cannot take).
+TOKEN_KEY = re.compile(r"^[0-9a-f]{40}$")
 
 
 @cache
 def _token_sql() -> tuple[str, list[str]]:
     """One statement: the token, its user's columns, and the user's permissions (own and
     through groups) as one `app_label.codename` list, in the form ModelBackend caches them."""
+    User = get_user_model()
     user_columns = [f.column for f in User._meta.concrete_fields]
     concat = "string_agg" if connection.vendor == "postgresql" else "group_concat"
     own = User.user_permissions.through._meta.db_table
@@ -48,6 +57,8 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     """
 
     def authenticate_credentials(self, key):  # type: ignore[no-untyped-def]
+        if not TOKEN_KEY.match(key):
+            raise exceptions.AuthenticationFailed("토큰이 올바르지 않습니다.")
         sql, names = _token_sql()
         with connection.cursor() as cursor:
             cursor.execute(sql, [key])
@@ -55,11 +66,11 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if row is None:
             raise exceptions.AuthenticationFailed("토큰이 올바르지 않습니다.")
         created, *values, perms = row
-        user = User.from_db(connection.alias, names, values)
+        User = get_user_model()
+        user = User.from_db(connection.alias, names, _aware(User, names, values))
         if not user.is_active:
             raise exceptions.AuthenticationFailed("사용할 수 없는 계정입니다.")
-        if created.tzinfo is None:  # SQLite hands back naive UTC
-            created = created.replace(tzinfo=dt.UTC)
+        created = _aware_value(created)
         if created < timezone.now() - dt.timedelta(hours=settings.API_TOKEN_TTL_HOURS):
             raise exceptions.AuthenticationFailed(
                 "토큰이 만료되었습니다. 관리 콘솔에서 새 토큰을 발급받으세요."
@@ -69,3 +80,21 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         token = Token(key=key, user=user, created=created)
         token._state.adding = False
         return user, token
+
+
+def _aware_value(value):  # type: ignore[no-untyped-def]
+    # A raw cursor skips Django's converters: SQLite hands back text or naive UTC.
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _aware(model, names: list[str], values: list) -> list:  # type: ignore[no-untyped-def]
+    """The user's row as the ORM would give it: datetimes aware, so saving it shifts nothing."""
+    kinds = {f.attname: isinstance(f, DateTimeField) for f in model._meta.concrete_fields}
+    return [
+        _aware_value(v) if kinds[n] and v is not None else v
+        for n, v in zip(names, values, strict=True)
+    ]

@@ -18,7 +18,11 @@ class RejectNulBytesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.META.get("QUERY_STRING", "") or _has_nul(request.GET):
+        if (
+            "\x00" in request.path_info
+            or "\x00" in request.META.get("QUERY_STRING", "")
+            or _has_nul(request.GET)
+        ):
             return bad_request(request, None, message="요청에 허용되지 않는 문자(NUL)가 있습니다.")
         if request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded",
@@ -26,8 +30,10 @@ class RejectNulBytesMiddleware:
         ):
             try:
                 has_nul = _has_nul(request.POST)
-            except Exception:  # an unreadable body is left to the view's own 400
-                has_nul = False
+            except Exception:
+                # The body could not be parsed (an unknown charset, a broken multipart) and is
+                # consumed now, so no view could read it either: answer here.
+                return bad_request(request, None, message="요청 본문을 읽을 수 없습니다.")
             if has_nul:
                 return bad_request(
                     request, None, message="요청에 허용되지 않는 문자(NUL)가 있습니다."

@@ -3,13 +3,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import views
+from config.api import ThrottleUnauthenticated
 
 admin.site.site_header = "보상 백오피스"
 admin.site.site_title = "보상 백오피스"
@@ -19,6 +16,12 @@ handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
+
+
+class SchemaView(ThrottleUnauthenticated, SpectacularAPIView):
+    """The schema, for logged-in users and token clients; failed logins count against the
+    anonymous rate like every API call."""
+
 
 api_v1 = [
     path("", include("policies.api.urls")),
@@ -63,16 +66,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("policies/", include("policies.urls")),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, which the CSP allows.
     path(
         "api/docs/",
         login_required(SpectacularSwaggerSplitView.as_view(url_name="schema")),
         name="api-docs",
-    ),
-    path(
-        "api/redoc/",
-        login_required(SpectacularRedocView.as_view(url_name="schema")),
-        name="api-redoc",
     ),
 ]

@@ -144,9 +144,10 @@ _books_lock = threading.Lock()
 def current_number() -> int:
     """The number of the published version, from the cache when it holds it.
 
-    Publishing deletes the entry after commit; its time-out bounds how long another process
-    with its own in-memory cache may still quote the version just retired (a shared Redis
-    cache, CACHE_URL, has no such delay).
+    Publishing deletes the entry, again after commit; its time-out bounds how long a process
+    may still quote the version just retired: one with its own in-memory cache never sees
+    another's delete, and with a shared cache (CACHE_URL) a reader that read the old number
+    just before the commit can write it back after the delete.
     """
     number = cache.get(CURRENT_KEY)
     if number is None:

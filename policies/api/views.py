@@ -89,6 +89,8 @@ class RuleListView(ThrottleUnauthenticated, APIView):
             number = int(raw)
         version = _version_for(request, number)
         rules = selectors.rules_of(version)
+        # The cached version object keeps the status it was read with; the list shows now's.
+        version = PolicyVersion.objects.get(pk=version.pk)
         category = request.query_params.get("category")
         if category:
             if category not in Category.values:

@@ -342,3 +342,35 @@ def test_the_quote_answer_has_exactly_the_documented_fields(agent, api_as):
     assert set(tier["effects"][0]) == set(EffectSerializer().fields)
     assert set(tier["effects"][0]["trigger"]) == set(TriggerSerializer().fields)
     assert set(body["penalties"][0]) == set(PenaltySerializer().fields)
+
+
+def test_the_rules_list_shows_a_retired_versions_status(manager, api_as):
+    from policies.services import policy_version_publish
+
+    client = api_as(manager)
+    assert client.get("/api/v1/policies/rules/?version=1").json()["policy_version"]["status"] == (
+        "published"
+    )
+    draft = policy_version_create_draft(source=PolicyVersion.objects.get(number=1), actor=manager)
+    policy_version_publish(version_id=draft.pk, actor=manager)
+    assert client.get("/api/v1/policies/rules/?version=1").json()["policy_version"]["status"] == (
+        "retired"
+    )
+
+
+def test_publishing_drops_the_cached_number_again_after_commit(
+    manager, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from policies.selectors import CURRENT_KEY, current_number
+    from policies.services import policy_version_publish
+
+    assert current_number() == 1
+    draft = policy_version_create_draft(source=PolicyVersion.objects.get(number=1), actor=manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        policy_version_publish(version_id=draft.pk, actor=manager)
+        # A reader that read the old number just before the commit writes it back.
+        cache.set(CURRENT_KEY, 1)
+    assert cache.get(CURRENT_KEY) is None
+    assert current_number() == 2

@@ -100,6 +100,62 @@ def test_unicode_digits_are_not_integers(agent, url, status):
     assert client.get(url).status_code == status
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body", "status"),
+    [
+        ("multipart/form-data; boundary=b; charset=rot13", b"--b--", 400),
+        ("multipart/form-data; boundary=b; charset=base64", b"--b\r\n", 400),
+        ("application/x-www-form-urlencoded; charset=punycode", b"rule=x", 400),
+        ("application/x-www-form-urlencoded", b"rule=fare.x&target=customer", 415),
+        ("text/plain", b"{}", 415),
+        ("application/json", b"[1, 2]", 400),
+        ("application/json", b'"just a string"', 400),
+        ("application/json", b"12345678901234567890123456789", 400),
+    ],
+)
+def test_odd_bodies_answer_4xx_not_500(manager, content_type, body, status):
+    response = token_client(manager).generic("POST", "/api/v1/quotes/", body, content_type)
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Token", "Token ", "Token \x00abc", "Token \xe9\xe9", "Token " + "a" * 10_000, "Bearer x"],
+)
+def test_malformed_tokens_answer_401(header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get("/api/v1/policies/rules/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_nul_byte_in_the_path_is_a_400(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    assert client.get("/admin/r/1/%00/").status_code == 400
+
+
+def test_redoc_is_not_served():
+    # Its page needs inline styles, which the CSP refuses; the docs page is Swagger UI.
+    assert Client().get("/api/redoc/").status_code == 404
+
+
+def test_the_500_page_is_branded_korean():
+    from django.test import RequestFactory
+
+    from config.views import server_error
+
+    page = server_error(RequestFactory().get("/somewhere/"))
+    assert page.status_code == 500
+    assert "오류가 발생했습니다" in page.content.decode()
+    api = server_error(RequestFactory().get("/api/v1/quotes/"))
+    assert json.loads(api.content) == {
+        "detail": "서버 오류가 발생했습니다. 잠시 뒤 다시 시도하세요."
+    }
+
+
 def test_a_body_over_the_limit_is_a_json_400_on_the_api(manager):
     body = json.dumps({"rule": "x", "target": "customer", "facts": {"a": "x" * 10_000_000}})
     response = token_client(manager).post("/api/v1/quotes/", body, content_type="application/json")
@@ -168,10 +224,18 @@ def test_api_calls_over_the_rate_answer_429_with_retry_after(agent, monkeypatch)
     last = client.get("/api/v1/policies/rules/")
     assert int(last["Retry-After"]) > 0
     assert "요청이 너무 많습니다" in last.json()["detail"]
-    # Callers without a valid token are counted by address, before the 401.
+    # Callers without a valid token are counted by address, before the 401, whatever
+    # X-Forwarded-For they send; the schema counts them too.
     anon = APIClient(REMOTE_ADDR="10.1.1.1")
-    anon.credentials(HTTP_AUTHORIZATION="Token guess")
-    assert [anon.get("/api/v1/policies/rules/").status_code for _ in range(3)] == [401, 401, 429]
+    anon.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    codes = [
+        anon.get("/api/v1/policies/rules/", HTTP_X_FORWARDED_FOR=f"192.0.2.{i}").status_code
+        for i in range(3)
+    ]
+    assert codes == [401, 401, 429]
+    other = APIClient(REMOTE_ADDR="10.1.1.2")
+    other.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert [other.get("/api/schema/").status_code for _ in range(3)] == [401, 401, 429]
     cache.clear()
 
 
@@ -212,7 +276,7 @@ def test_an_operator_rotates_a_token_in_the_admin(agent, admin_user):
     assert token_client(agent).get("/api/v1/policies/rules/").status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/", "/api/redoc/"])
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/"])
 def test_the_schema_and_docs_need_a_login(url, agent):
     anonymous = Client().get(url)
     assert anonymous.status_code in (302, 401)
@@ -258,7 +322,9 @@ def test_pages_answer_branded_korean_errors(agent):
     text = missing.content.decode()
     assert "페이지를 찾을 수 없습니다" in text and "보상 백오피스" in text
     denied = client.get("/admin/payouts/payoutbatch/")  # agents do not see batches
-    assert denied.status_code in (403, 302)
+    assert denied.status_code == 403
+    text = denied.content.decode()
+    assert "권한이 없습니다" in text and "보상 백오피스" in text
 
 
 def test_logout_page_is_branded(agent):
@@ -351,14 +417,16 @@ def test_production_refuses_the_built_in_or_a_missing_key(key):
 def test_production_redirects_to_https_and_sends_hsts_and_csp():
     code = (
         "import django; django.setup(); from django.test import Client; "
-        "r = Client().get('/healthz'); print(r.status_code, r['Location']); "
-        "r = Client().get('/healthz', secure=True); "
-        "print(r.status_code, r['Strict-Transport-Security'], r['Content-Security-Policy'])"
+        "r = Client().get('/admin/login/'); print(r.status_code, r['Location']); "
+        "r = Client().get('/admin/login/', secure=True); "
+        "print(r.status_code, r['Strict-Transport-Security'], r['Content-Security-Policy']); "
+        "print(Client().get('/healthz').status_code)"
     )
     result = _production(code, DJANGO_SECRET_KEY=KEY)
     assert result.returncode == 0, result.stderr
-    redirect, secure = result.stdout.splitlines()
-    assert redirect == "301 https://testserver/healthz"
+    redirect, secure, probe = result.stdout.splitlines()
+    assert redirect == "301 https://testserver/admin/login/"
+    assert probe == "200"  # a probe over plain HTTP sees the database, not a redirect
     assert secure.startswith("200 max-age=31536000; includeSubDomains; preload")
     assert "script-src 'self'" in secure and "unsafe-inline" not in secure
 
