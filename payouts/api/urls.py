@@ -5,6 +5,7 @@ from payouts.api import views
 urlpatterns = [
     path("payouts/batches/", views.BatchListView.as_view(), name="api-payout-batches"),
     path("payouts/batches/<int:pk>/", views.BatchDetailView.as_view(), name="api-payout-batch"),
+    path("payouts/requests/", views.RequestListView.as_view(), name="api-payout-requests"),
     path(
         "payouts/requests/<int:pk>/",
         views.RequestDetailView.as_view(),

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import ThrottleUnauthenticated
+from config.pagination import KeysetPagination
 from payouts import selectors
 from payouts.api.serializers import (
     CancelInputSerializer,
@@ -20,6 +21,7 @@ from payouts.api.serializers import (
     TotalsQuerySerializer,
     TotalsRowSerializer,
 )
+from payouts.filters import PayoutRequestFilter
 from payouts.models import PayoutRequest
 from payouts.services.requests import (
     TransitionRefused,
@@ -59,6 +61,18 @@ class BatchDetailView(ThrottleUnauthenticated, generics.RetrieveAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.batch_list()
+
+
+class RequestListView(ThrottleUnauthenticated, generics.ListAPIView):
+    """The requests the caller may see, newest first, filtered, a keyset page at a time."""
+
+    serializer_class = PayoutRequestSerializer
+    permission_classes = [permissions.IsAuthenticated, CanViewRequests]
+    filterset_class = PayoutRequestFilter
+    pagination_class = KeysetPagination
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.payout_requests_visible_to(self.request.user)
 
 
 class RequestDetailView(ThrottleUnauthenticated, generics.RetrieveAPIView):

@@ -203,3 +203,62 @@ def test_a_manager_cancels_from_the_console(client, django_user_model):
         {"action": "cancel_checked", "_selected_action": [ambiguous.pk]},
     )
     assert set(PayoutRequest.objects.values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_operators_list_requests_with_filters_a_keyset_page_at_a_time(django_user_model):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    PayoutRequestFactory.create_batch(3, program="outage-1015", recipient_id="C-OUT")
+    CouponRequestFactory.create_batch(2)
+    ambiguous = PayoutRequestFactory(source_ref="decision-x")
+    payout_request_issue(request_id=ambiguous.pk, issuer=_Failing())
+    client, _ = _client(django_user_model, "manager")
+
+    def ids(query):
+        body = client.get(f"/api/v1/payouts/requests/{query}").json()
+        assert set(body) == {"results", "next"}
+        return [r["id"] for r in body["results"]]
+
+    everything = ids("")
+    assert everything == sorted(everything, reverse=True) and len(everything) == 6
+    assert len(ids("?program=outage-1015")) == 3
+    assert ids("?ambiguous=true") == [ambiguous.pk]
+    assert ids("?status=failed&source_ref=decision-x") == [ambiguous.pk]
+    assert len(ids("?instrument=coupon")) == 2
+    assert len(ids("?recipient_kind=customer&recipient_id=C-OUT")) == 3
+    later = (timezone.now() + dt.timedelta(hours=1)).isoformat()
+    assert ids(f"?created_before={later}".replace("+", "%2B")) == everything
+    assert ids(f"?created_after={later}".replace("+", "%2B")) == []
+
+
+def test_the_request_list_pages_by_cursor_and_refuses_bad_parameters(django_user_model, settings):
+    from config.pagination import KeysetPagination
+
+    PayoutRequestFactory.create_batch(5)
+    client, _ = _client(django_user_model, "manager")
+    KeysetPagination.page_size, saved = 2, KeysetPagination.page_size
+    try:
+        seen, url, pages = [], "/api/v1/payouts/requests/", 0
+        while url:
+            body = client.get(url).json()
+            seen += [r["id"] for r in body["results"]]
+            url, pages = body["next"], pages + 1
+        assert pages == 3 and len(seen) == len(set(seen)) == 5
+    finally:
+        KeysetPagination.page_size = saved
+    for bad in ("?cursor=nonsense", "?cursor=a&cursor=b", "?status=nope", "?ambiguous=maybe",
+                "?created_after=yesterday"):  # fmt: skip
+        response = client.get(f"/api/v1/payouts/requests/{bad}")
+        assert response.status_code == 400, (bad, response.content)
+
+
+def test_agents_list_only_their_claims_payouts(django_user_model, settings):
+    PayoutRequestFactory(source_ref="decision-ok")
+    PayoutRequestFactory(source_ref="decision-other")
+    agent, _ = _client(django_user_model, "agent")
+    assert agent.get("/api/v1/payouts/requests/").json()["results"] == []
+    settings.PAYOUTS_VISIBLE_DECISIONS = "tests.payouts.test_api.visible_to_agent1"
+    [row] = agent.get("/api/v1/payouts/requests/").json()["results"]
+    assert row["source_ref"] == "decision-ok"

@@ -14,9 +14,7 @@ from tests.payouts.factories import PayoutRequestFactory
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
-def test_the_api_keeps_its_schema_under_generated_input(
-    live_server, django_user_model, tmp_path
-):
+def test_the_api_keeps_its_schema_under_generated_input(live_server, django_user_model, tmp_path):
     from django.contrib.auth.models import Group
 
     schema = tmp_path / "schema.yaml"

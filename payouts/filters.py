@@ -1,0 +1,32 @@
+"""Filters of the payout request list (API), by the columns operators search on."""
+
+import django_filters
+
+from payouts.models import Instrument, PayoutRequest, RecipientKind, SourceKind
+
+
+class PayoutRequestFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=PayoutRequest.Status.choices)
+    instrument = django_filters.ChoiceFilter(choices=Instrument.choices)
+    recipient_kind = django_filters.ChoiceFilter(choices=RecipientKind.choices)
+    recipient_id = django_filters.CharFilter(max_length=64)
+    source_kind = django_filters.ChoiceFilter(choices=SourceKind.choices)
+    source_ref = django_filters.CharFilter(max_length=100)
+    program = django_filters.CharFilter(max_length=64)
+    # true or false exactly: anything else is a 400, not silently no filter.
+    ambiguous = django_filters.TypedChoiceFilter(
+        field_name="last_failure_retryable",
+        choices=[("true", "예"), ("false", "아니오")],
+        coerce=lambda value: value == "true",
+        label="결과 불명 실패 (청구 시스템이 지급했을 수도 있음)",
+    )
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label="이 시각 이후 생성 (ISO 8601)"
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label="이 시각 전 생성 (ISO 8601)"
+    )
+
+    class Meta:
+        model = PayoutRequest
+        fields: list[str] = []
