@@ -286,3 +286,65 @@ def test_a_manager_sees_a_requests_status_history(client, manager):
     assert page.status_code == 200
     assert "지급 요청 이력" in text
     assert "HTTP 503" in text
+
+
+def test_a_manager_exports_the_filtered_request_list_as_csv(client, manager):
+    import csv
+    import io
+
+    PayoutRequestFactory.create_batch(2)
+    failed = PayoutRequestFactory(recipient_id="C-FAILED")
+    payout_request_issue(request_id=failed.pk, issuer=_Failing())
+    client.force_login(manager)
+    listing = client.get(
+        reverse("admin:payouts_payoutrequest_changelist") + "?status__exact=failed"
+    )
+    assert "CSV 내보내기" in listing.content.decode()
+    response = client.get(reverse("admin:payouts_payoutrequest_export") + "?status__exact=failed")
+    assert response["Content-Type"] == "text/csv"
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:3] == ["요청 ID", "대상 계정 종류", "대상 계정 ID"]
+    assert [(r[0], r[2], r[7], r[8]) for r in rows[1:]] == [
+        (str(failed.pk), "C-FAILED", "failed", "예")
+    ]
+
+
+def test_a_grants_ledger_downloads_as_csv(client, manager, django_capture_on_commit_callbacks):
+    import csv
+    import io
+
+    from payouts.services.grants import blanket_grant_run
+    from tests.payouts.factories import BlanketGrantFactory
+
+    grant = BlanketGrantFactory(synthetic_count=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        blanket_grant_run(grant_id=grant.pk)
+    client.force_login(manager)
+    page = client.get(reverse("admin:payouts_blanketgrant_change", args=[grant.pk]))
+    assert "원장 CSV 내려받기" in page.content.decode()
+    response = client.get(reverse("admin:payouts_blanketgrant_ledger", args=[grant.pk]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert len(rows) == 4 and rows[0][0] == "원장 ID"
+    assert {r[1] for r in rows[1:]} == {
+        str(pk) for pk in PayoutRequest.objects.filter(grant=grant).values_list("pk", flat=True)
+    }
+
+
+def test_agents_cannot_download_a_grants_ledger(client, django_user_model):
+    from tests.payouts.factories import BlanketGrantFactory
+
+    grant = BlanketGrantFactory(synthetic_count=1)
+    agent = django_user_model.objects.create_user("agt", password="pw", is_staff=True)
+    agent.groups.add(Group.objects.get(name="agent"))
+    client.force_login(agent)
+    assert (
+        client.get(reverse("admin:payouts_blanketgrant_ledger", args=[grant.pk])).status_code == 403
+    )
+
+
+def test_ordinary_rows_show_no_red_cross(client, manager):
+    PayoutRequestFactory()
+    client.force_login(manager)
+    page = client.get(reverse("admin:payouts_payoutrequest_changelist")).content.decode()
+    assert "icon-no.svg" not in page
