@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -144,7 +144,7 @@ class PayoutRequestAdmin(ReadOnlyAdmin):
         )
         return [export, *super().get_urls()]
 
-    def export_csv(self, request: HttpRequest) -> HttpResponse:
+    def export_csv(self, request: HttpRequest) -> StreamingHttpResponse:
         """The list as filtered on the page (and as far as the user may see it), as CSV."""
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -374,7 +374,7 @@ class BlanketGrantAdmin(admin.ModelAdmin):
         )
         return [ledger, *super().get_urls()]
 
-    def ledger_csv(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def ledger_csv(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:
         """The grant's ledger rows (what was issued, to whom, when), as CSV."""
         if not request.user.has_perm("payouts.view_ledgerentry"):
             raise PermissionDenied
