@@ -54,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "blanketgrantevent": ["view"],
             "payoutrequestevent": ["view"],
             "couponreminder": ["view"],
+            "notification": ["view"],
         },
         "custom": {
             "policies": ["quote_policy", "publish_policyversion"],

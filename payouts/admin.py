@@ -24,6 +24,7 @@ from payouts.models import (
     BlanketGrantEvent,
     CouponReminder,
     LedgerEntry,
+    Notification,
     PayoutBatch,
     PayoutChunk,
     PayoutRequest,
@@ -501,4 +502,15 @@ class CouponReminderAdmin(ReadOnlyAdmin):
     list_display = ("id", "request", "days_before", "due_date", "status", "channel", "sent_at")
     list_filter = ("status", "days_before", "due_date")
     raw_id_fields = ("request",)
+    show_full_result_count = False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """The outbox: what the messaging service is to deliver."""
+
+    list_display = ("created_at", "kind", "recipient_kind", "recipient_id", "title")
+    list_filter = ("kind",)
+    search_fields = ("=recipient_id", "=key")
+    paginator = EstimatedCountPaginator
     show_full_result_count = False

@@ -1,39 +1,65 @@
-"""Notifiers: how a coupon expiry reminder reaches the customer.
+"""Notifiers: how a notice (a coupon about to expire, a blanket grant issued) reaches people.
 
-The default only logs (the messaging service is outside this project); PAYOUTS_NOTIFIER names
-another class by dotted path. `send` raises on failure.
+The default, `OutboxNotifier`, writes the notice to the outbox table (`Notification`), which
+the messaging service outside this project delivers and operators read in the console;
+`LogNotifier` only logs (development). PAYOUTS_NOTIFIER names the class by dotted path.
+`send` raises on failure and is harmless to repeat (a notice's key is unique).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-if TYPE_CHECKING:
-    from payouts.models import CouponReminder
-
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str  # Notification.Kind
+    key: str  # unique per notice: sending it again writes nothing new
+    recipient_kind: str
+    recipient_id: str  # blank: every recipient of a blanket grant (its segment)
+    title: str
+    body: str
 
 
 class Notifier(Protocol):
     channel: str
 
-    def send(self, reminder: CouponReminder) -> None: ...
+    def send(self, notice: Notice) -> None: ...
+
+
+class OutboxNotifier:
+    channel = "outbox"
+
+    def send(self, notice: Notice) -> None:
+        from payouts.models import Notification
+
+        Notification.objects.get_or_create(
+            key=notice.key,
+            defaults={
+                "kind": notice.kind,
+                "recipient_kind": notice.recipient_kind,
+                "recipient_id": notice.recipient_id,
+                "title": notice.title,
+                "body": notice.body,
+            },
+        )
 
 
 class LogNotifier:
     channel = "log"
 
-    def send(self, reminder: CouponReminder) -> None:
+    def send(self, notice: Notice) -> None:
         logger.info(
-            "coupon reminder: request %s expires in %s days (to %s)",
-            reminder.request_id,
-            reminder.days_before,
-            reminder.request.recipient_id,
-        )
+            "notice %s to %s %s: %s", notice.key, notice.recipient_kind, notice.recipient_id,
+            notice.title,
+        )  # fmt: skip
 
 
 def get_notifier() -> Notifier:

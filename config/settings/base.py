@@ -293,7 +293,9 @@ PAYOUTS_BILLING_BACKOFF = env.float("PAYOUTS_BILLING_BACKOFF", default=0.5)  # s
 PAYOUTS_CHUNK_SIZE = env.int("PAYOUTS_CHUNK_SIZE", default=2000)
 # Uploaded recipient CSVs of blanket grants (one account id a line; can be millions of lines).
 PAYOUTS_UPLOAD_ROOT = env.path("PAYOUTS_UPLOAD_ROOT", default=BASE_DIR / "var" / "payouts")
-PAYOUTS_NOTIFIER = env("PAYOUTS_NOTIFIER", default="payouts.notifiers.LogNotifier")
+# Notices go to the outbox table by default (read by the messaging service and by operators);
+# payouts.notifiers.LogNotifier only logs.
+PAYOUTS_NOTIFIER = env("PAYOUTS_NOTIFIER", default="payouts.notifiers.OutboxNotifier")
 PAYOUTS_REMINDER_DAYS_BEFORE = [7, 3]
 # A running batch older than this is resumed by the hourly task (minutes).
 PAYOUTS_STALLED_AFTER_MINUTES = env.int("PAYOUTS_STALLED_AFTER_MINUTES", default=90)

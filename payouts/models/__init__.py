@@ -16,6 +16,7 @@ from payouts.models.choices import (
 )
 from payouts.models.grants import BlanketGrant, BlanketGrantEvent, GrantUploadStorage
 from payouts.models.ledger import LedgerEntry, LedgerIsAppendOnly, LedgerQuerySet
+from payouts.models.notifications import Notification
 from payouts.models.reminders import CouponReminder
 from payouts.models.requests import PayoutRequest, PayoutRequestEvent
 
@@ -30,6 +31,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerIsAppendOnly",
     "LedgerQuerySet",
+    "Notification",
     "PaymentAction",
     "PayoutBatch",
     "PayoutChunk",

@@ -65,4 +65,26 @@ def blanket_grant_transition(
         BlanketGrantEvent.objects.create(
             grant_id=grant_id, from_status=current, to_status=to, actor=actor, reason=reason[:2000]
         )
+        if to == Status.DONE and current != Status.DONE:
+            # Once it is committed, and outside the transaction: a notifier may be a network
+            # call. The notice's key makes a second finish (a reload, a retry) send nothing.
+            transaction.on_commit(lambda: _notify_issued(grant_id), robust=True)
     return True
+
+
+def _notify_issued(grant_id: int) -> None:
+    from payouts.notifiers import Notice, get_notifier
+
+    grant = BlanketGrant.objects.get(pk=grant_id)
+    what = f"{grant.amount:,}원" if grant.amount is not None else f"{grant.count:,}개"
+    get_notifier().send(
+        Notice(
+            kind="grant_issued",
+            key=f"grant-issued:{grant.code}",
+            recipient_kind=grant.recipient_kind,
+            recipient_id="",
+            title=f"{grant.name} 지급 완료",
+            body=f"{grant.segment or grant.name} 대상 {grant.recipients_count:,}명에게 "
+            f"{grant.get_instrument_display()} {what}을(를) 지급했습니다.",
+        )
+    )

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from payouts.models import CouponReminder, Instrument, PayoutRequest
-from payouts.notifiers import Notifier, get_notifier
+from payouts.notifiers import Notice, Notifier, get_notifier
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,20 @@ def coupon_reminders_plan(*, today: date | None = None) -> int:
     return created
 
 
+def coupon_expiry_notice(reminder: CouponReminder) -> Notice:
+    coupon = reminder.request
+    expiry = timezone.localtime(coupon.valid_until) if coupon.valid_until else None
+    when = f" ({expiry:%Y-%m-%d})" if expiry else ""
+    return Notice(
+        kind="coupon_expiry",
+        key=f"coupon-expiry:{reminder.pk}",
+        recipient_kind=coupon.recipient_kind,
+        recipient_id=coupon.recipient_id,
+        title="쿠폰 만료 안내",
+        body=f"{coupon.amount or 0:,}원 쿠폰이 {reminder.days_before}일 뒤{when} 만료됩니다.",
+    )
+
+
 def coupon_reminders_send(*, notifier: Notifier | None = None, limit: int | None = None) -> int:
     """Send the pending reminders; returns how many were sent by this call."""
     notifier = notifier or get_notifier()
@@ -89,7 +103,7 @@ def coupon_reminders_send(*, notifier: Notifier | None = None, limit: int | None
             continue  # another worker has it
         reminder = CouponReminder.objects.select_related("request").get(pk=reminder_id)
         try:
-            notifier.send(reminder)
+            notifier.send(coupon_expiry_notice(reminder))
         except Exception as exc:  # whatever the channel raises, the row records it
             logger.warning("coupon reminder %s failed: %s", reminder_id, exc)
             CouponReminder.objects.filter(pk=reminder_id).update(

@@ -20,7 +20,9 @@ class Recorder:
         self.sent = []
         self.fail_for = set(fail_for)
 
-    def send(self, reminder):
+    def send(self, notice):
+        # The notice names its reminder; the tests speak of (coupon, days before).
+        reminder = CouponReminder.objects.get(pk=int(notice.key.rsplit(":", 1)[1]))
         if reminder.request_id in self.fail_for:
             raise RuntimeError("channel down")
         self.sent.append((reminder.request_id, reminder.days_before))
@@ -79,3 +81,31 @@ def test_reminder_task_run_twice_sends_once(settings):
     assert send_coupon_reminders.apply(kwargs={"today": TODAY.isoformat()}).get() == 0
     reminder = CouponReminder.objects.get()
     assert (reminder.status, reminder.days_before, reminder.due_date) == ("sent", 7, TODAY)
+
+
+def test_reminders_go_to_the_outbox_that_operators_read(admin_client):
+    from payouts.models import Notification
+
+    coupon = _coupon_expiring_in(7)
+    assert send_coupon_reminders.apply(kwargs={"today": TODAY.isoformat()}).get() == 1
+    notice = Notification.objects.get()
+    assert (notice.kind, notice.recipient_id) == ("coupon_expiry", coupon.recipient_id)
+    assert "7일 뒤" in notice.body and f"{coupon.amount:,}원" in notice.body
+    page = admin_client.get("/admin/payouts/notification/").content.decode()
+    assert "쿠폰 만료 안내" in page
+
+
+def test_a_finished_blanket_grant_sends_one_notice_to_its_segment(
+    django_capture_on_commit_callbacks,
+):
+    from payouts.models import Notification
+    from payouts.services.grants import blanket_grant_run
+    from tests.payouts.factories import BlanketGrantFactory
+
+    grant = BlanketGrantFactory(synthetic_count=4, segment="1015 장애 당시 이용자")
+    for _ in range(2):  # a second run sends nothing again
+        with django_capture_on_commit_callbacks(execute=True):
+            blanket_grant_run(grant_id=grant.pk)
+    notice = Notification.objects.get()
+    assert (notice.kind, notice.recipient_id) == ("grant_issued", "")
+    assert "1015 장애 당시 이용자 대상 4명" in notice.body
