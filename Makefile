@@ -34,6 +34,7 @@ lint: install-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy config policies claims incidents payouts
+	$(VENV)/bin/lint-imports
 
 test: install-dev lint
 	$(PY) manage.py makemigrations --check --dry-run

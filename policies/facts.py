@@ -7,12 +7,40 @@ is data: the facts its rows' conditions and its outcomes' bases name.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 
-if TYPE_CHECKING:
-    from policies.models import Effect, RowCondition
+
+class ConditionFields(Protocol):
+    """What the checks read of a row's condition (policies.models.RowCondition)."""
+
+    fact: str
+    op: str
+    value: int | None
+    flag: bool | None
+
+
+class EffectFields(Protocol):
+    """What the checks read of an effect (policies.models.Effect); the models call these
+    checks, so this module names no model."""
+
+    type: str
+    method: str
+    instrument: str
+    action: str
+    amount: int | None
+    amount_max: int | None
+    step: int | None
+    count: int | None
+    percent: int | None
+    basis: str
+    recipient: str
+    trigger: str
+    trigger_tier: int | None
+    trigger_count: int | None
+    when_fact: str
 
 
 @dataclass(frozen=True)
@@ -172,7 +200,7 @@ def describe_condition(cond: dict[str, Any], *, labels: bool = False) -> str:
     return f"{name} {SYMBOLS.get(cond['op'], cond['op'])} {shown}"
 
 
-def validate_condition(cond: RowCondition) -> None:
+def validate_condition(cond: ConditionFields) -> None:
     """Errors name the field: the fact, the comparison, the value."""
     if not known(cond.fact):
         raise ValidationError({"fact": f"알 수 없는 사실입니다: {cond.fact!r}"})
@@ -203,7 +231,7 @@ def _amount_fact(name: str) -> bool:
     return known(name) and fact_type(name) is int
 
 
-def validate_effect(effect: Effect) -> None:
+def validate_effect(effect: EffectFields) -> None:
     """One effect's fields agree with its type and method; errors name the field."""
     errors: dict[str, str] = {}
     method, kind = effect.method, effect.type
@@ -261,7 +289,7 @@ def validate_effect(effect: Effect) -> None:
         raise ValidationError(errors)
 
 
-def validate_outcome_effects(kind: str, effects: list[Effect]) -> list[str]:
+def validate_outcome_effects(kind: str, effects: Sequence[EffectFields]) -> list[str]:
     """What is wrong between a tier's kind and its effects (empty when they agree)."""
     if kind in ("care_only", "needs_discussion"):
         return ["보상불가·논의 필요 결과에는 효과를 둘 수 없습니다."] if effects else []

@@ -44,9 +44,9 @@ from payouts.services.chunks import _released_grants_sql
 
 # Re-exported: tasks, commands and tests run chunks through this module.
 from payouts.services.chunks import payout_chunk_run as payout_chunk_run
+from payouts.services.enqueue import RUN_CHUNK, delay, send_after_commit
 from payouts.services.grant_status import blanket_grant_transition
 from payouts.services.issuing import payout_requests_release_stale_issuing
-from payouts.services.requests import send_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -109,11 +109,9 @@ def _plan_chunks(batch: PayoutBatch, *, grant_id: int | None) -> None:
 
 
 def _enqueue_chunks(batch_id: int, chunk_ids: list[int]) -> None:
-    from payouts.tasks import run_chunk
-
     def send() -> None:
         for chunk_id in chunk_ids:
-            run_chunk.delay(chunk_id)
+            delay(RUN_CHUNK, chunk_id)
         logger.info("batch %s: %s chunks enqueued", batch_id, len(chunk_ids))
 
     # A broker down leaves the chunks pending; the stalled-batch task queues them again.

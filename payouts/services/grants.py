@@ -10,7 +10,6 @@ import logging
 import re
 from collections.abc import Iterable
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from payouts.models import BlanketGrant, PayoutBatch, PayoutRequest, RecipientKind
 from payouts.services.batches import payout_batch_start_for_grant
+from payouts.services.enqueue import RUN_BLANKET_GRANT, delay_after_commit
 
 # Re-exported (see the docstring).
 from payouts.services.grant_loading import SLICE as SLICE
@@ -38,7 +38,6 @@ from payouts.services.grant_loading import recipients_from_csv as recipients_fro
 from payouts.services.grant_loading import (
     synthetic_recipients as synthetic_recipients,
 )
-from payouts.services.requests import send_after_commit
 from payouts.services.rules import (
     MAX_COUNT,
 )
@@ -178,16 +177,12 @@ def blanket_grant_update(*, grant: BlanketGrant, **changes: Any) -> BlanketGrant
 def blanket_grant_start(*, grant_id: int, actor: User | None = None) -> None:
     """Queue the grant's run for a worker (loading millions of recipients is never a web
     request's job). Raises BlanketGrantError when the grant has no recipient source."""
-    from payouts.tasks import run_blanket_grant
-
     grant = BlanketGrant.objects.get(pk=grant_id)
     if not grant.recipients_csv and not grant.synthetic_count:
         raise BlanketGrantError(f"{grant.code}: 대상 CSV나 합성 대상 수가 없습니다.")
     actor_id = actor.pk if actor is not None else None
     # A broker down must not turn the admin action into a 500; the operator runs it again.
-    send_after_commit(
-        lambda: run_blanket_grant.delay(grant_id, actor_id), what=f"run of grant {grant.code}"
-    )
+    delay_after_commit(RUN_BLANKET_GRANT, grant_id, actor_id, what=f"run of grant {grant.code}")
 
 
 def blanket_grant_run(
@@ -229,8 +224,6 @@ def blanket_grants_resume_stalled_loads(*, older_than: timedelta | None = None) 
     """Run again the grants whose load stopped moving for `older_than`
     (PAYOUTS_STALLED_AFTER_MINUTES): a worker died loading them. The run loads only what is
     missing and then starts the grant's batch."""
-    from payouts.tasks import run_blanket_grant
-
     if older_than is None:
         older_than = timedelta(minutes=settings.PAYOUTS_STALLED_AFTER_MINUTES)
     cutoff = timezone.now() - older_than
@@ -241,8 +234,7 @@ def blanket_grants_resume_stalled_loads(*, older_than: timedelta | None = None) 
     )
     for grant_id, actor_id in stalled:
         logger.warning("grant %s: its load stalled; running it again", grant_id)
-        send_after_commit(
-            partial(run_blanket_grant.delay, grant_id, actor_id),
-            what=f"stalled load of grant {grant_id}",
+        delay_after_commit(
+            RUN_BLANKET_GRANT, grant_id, actor_id, what=f"stalled load of grant {grant_id}"
         )
     return [grant_id for grant_id, _ in stalled]

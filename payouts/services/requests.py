@@ -5,13 +5,11 @@ Issuing lives in `services.issuing`, the instrument rules in `services.rules`.""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
 
 from payouts.models import (
     BlanketGrant,
@@ -20,6 +18,7 @@ from payouts.models import (
     RecipientKind,
     SourceKind,
 )
+from payouts.services.enqueue import ISSUE_REQUEST, delay_after_commit
 from payouts.services.issuing import close_grant_if_final
 
 # Re-exported: callers (claims, the demo seed, tests) import them from here.
@@ -173,30 +172,7 @@ def _same_request(
 
 
 def _enqueue_issue(request_id: int) -> None:
-    from payouts.tasks import issue_request
-
-    send_after_commit(
-        lambda: issue_request.delay(request_id),
-        what=f"payout request {request_id}",
-    )
-
-
-def send_after_commit(send: Callable[[], object], *, what: str) -> None:
-    """Run `send` (a broker publish) once the transaction commits, never failing the caller.
-
-    The caller's decision is already committed when this runs; a broker that is down must not
-    turn it into a 500. The work is not lost: a request stays pending for the nightly sweep, a
-    batch's chunks for the resume task. `robust=True` (Django 5) also keeps any other error of
-    the callback from reaching the caller and from stopping the other callbacks.
-    """
-
-    def guarded() -> None:
-        try:
-            send()
-        except (KombuOperationalError, OSError) as exc:
-            logger.error("enqueue of %s failed, left for the sweep: %s", what, exc)
-
-    transaction.on_commit(guarded, robust=True)
+    delay_after_commit(ISSUE_REQUEST, request_id, what=f"payout request {request_id}")
 
 
 def _transition(
