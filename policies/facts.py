@@ -6,8 +6,8 @@ is data: the facts its rows' conditions and its outcomes' bases name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
