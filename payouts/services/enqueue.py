@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from celery import current_app
+from celery import Task, current_app
 from django.db import transaction
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -21,9 +21,18 @@ RUN_CHUNK = "payouts.run_chunk"
 RUN_BLANKET_GRANT = "payouts.run_blanket_grant"
 
 
+def task(task_name: str) -> Task:
+    """The registered task `task_name`, in any process."""
+    if task_name not in current_app.tasks:
+        # Outside a worker the task modules are imported on first use (the app discovers
+        # them lazily): web processes and commands send tasks too.
+        current_app.loader.import_default_modules()
+    return current_app.tasks[task_name]
+
+
 def delay(task_name: str, *args: object) -> None:
     """Send the registered task `task_name` now (eagerly, where tasks run in process)."""
-    current_app.tasks[task_name].delay(*args)
+    task(task_name).delay(*args)
 
 
 def send_after_commit(send: Callable[[], object], *, what: str) -> None:

@@ -110,3 +110,18 @@ def test_blanket_grant_task_run_twice_grants_once():
 def test_resume_stalled_task_is_harmless_when_nothing_stalls():
     assert tasks.resume_stalled_batches.apply().get() == []
     assert tasks.resume_stalled_grant_loads.apply().get() == []
+
+
+def test_services_find_tasks_by_name_in_a_fresh_process():
+    """A web process or a command has imported no task module when it first enqueues."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from payouts.services.enqueue import task; "
+        "print(task('payouts.run_chunk').name, task('payouts.issue_request').name)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.stdout.split() == ["payouts.run_chunk", "payouts.issue_request"], result.stderr
