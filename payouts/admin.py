@@ -32,8 +32,8 @@ from payouts.models import (
 )
 from payouts.selectors import payout_requests_visible_to
 from payouts.services.batches import payout_batch_resume
+from payouts.services.grant_loading import BlanketGrantError
 from payouts.services.grants import (
-    BlanketGrantError,
     blanket_grant_check,
     blanket_grant_create,
     blanket_grant_start,

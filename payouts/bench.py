@@ -88,12 +88,10 @@ def _run(args: argparse.Namespace, db_name: str) -> None:
     from django.utils import timezone
 
     from payouts.models import PayoutBatch, PayoutRequest, SourceKind
-    from payouts.services.batches import payout_batch_start_for_grant, payout_chunk_run
-    from payouts.services.grants import (
-        blanket_grant_create,
-        blanket_grant_load,
-        synthetic_recipients,
-    )
+    from payouts.services.batches import payout_batch_start_for_grant
+    from payouts.services.chunks import payout_chunk_run
+    from payouts.services.grant_loading import blanket_grant_load, synthetic_recipients
+    from payouts.services.grants import blanket_grant_create
 
     n = args.recipients
     with connection.cursor() as cursor:

@@ -10,7 +10,8 @@ from django.db import transaction
 from payouts.issuers import Delivery, DeliveryFailed
 from payouts.models import BlanketGrant, PayoutRequest
 from payouts.services.grants import blanket_grant_create, blanket_grant_run
-from payouts.services.requests import payout_request_create, payout_request_issue
+from payouts.services.issuing import payout_request_issue
+from payouts.services.requests import payout_request_create
 
 
 def seed(stdout: OutputWrapper) -> None:

@@ -14,7 +14,7 @@ from datetime import date
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from payouts.services import batches, grants, reminders, requests
+from payouts.services import batches, chunks, grants, issuing, reminders
 
 # Database hiccups (a failover, a dropped connection) are worth retrying; rule errors are not.
 _TRANSIENT = (OperationalError, InterfaceError)
@@ -29,7 +29,7 @@ _RETRY = {
 
 @shared_task(name="payouts.issue_request", time_limit=5 * 60, soft_time_limit=4 * 60, **_RETRY)
 def issue_request(request_id: int) -> str:
-    return requests.payout_request_issue(request_id=request_id).status
+    return issuing.payout_request_issue(request_id=request_id).status
 
 
 @shared_task(
@@ -45,7 +45,7 @@ def run_nightly_batch(run_date: str | None = None) -> int:
 
 @shared_task(name="payouts.run_chunk", time_limit=15 * 60, soft_time_limit=14 * 60, **_RETRY)
 def run_chunk(chunk_id: int) -> str:
-    return batches.payout_chunk_run(chunk_id=chunk_id).status
+    return chunks.payout_chunk_run(chunk_id=chunk_id).status
 
 
 @shared_task(name="payouts.resume_batch", time_limit=5 * 60, **_RETRY)

@@ -40,10 +40,7 @@ from payouts.models import (
     PayoutChunk,
     PayoutRequest,
 )
-from payouts.services.chunks import _released_grants_sql
-
-# Re-exported: tasks, commands and tests run chunks through this module.
-from payouts.services.chunks import payout_chunk_run as payout_chunk_run
+from payouts.services.chunks import released_grants_sql
 from payouts.services.enqueue import RUN_CHUNK, delay, send_after_commit
 from payouts.services.grant_status import blanket_grant_transition
 from payouts.services.issuing import payout_requests_release_stale_issuing
@@ -78,7 +75,7 @@ def _plan_chunks(batch: PayoutBatch, *, grant_id: int | None) -> None:
         where += " AND grant_id = %s"
         params.append(grant_id)
     else:
-        released, released_params = _released_grants_sql()
+        released, released_params = released_grants_sql()
         where += " AND " + released
         params += released_params
     sql = f"""

@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 Pending = PayoutRequest.Status.PENDING
 
 
-def _released_grants_sql() -> tuple[str, list[Any]]:
+def released_grants_sql() -> tuple[str, list[Any]]:
     """SQL condition (on a request row, alias-free) for the nightly sweep: outside any grant,
     or in a grant its operator released."""
     grants = BlanketGrant._meta.db_table

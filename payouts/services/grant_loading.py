@@ -49,7 +49,7 @@ def grant_key_prefix(grant: BlanketGrant) -> str:
     return f"grant:{grant.code}:{grant.recipient_kind}:"
 
 
-def _grant_fields(
+def grant_fields(
     *,
     instrument: str,
     amount: int | None,
@@ -128,7 +128,7 @@ def blanket_grant_load(
 
     Loading the same recipients again adds nothing (ON CONFLICT on the idempotency key).
     """
-    fields = _grant_fields(
+    fields = grant_fields(
         instrument=grant.instrument,
         amount=grant.amount,
         count=grant.count,
@@ -298,7 +298,7 @@ def blanket_grant_load_queryset(
             if 0 < len(str(v)) <= MAX_RECIPIENT_ID and is_header_safe(str(v))
         )
         return blanket_grant_load(grant=grant, recipients=ids)
-    fields = _grant_fields(
+    fields = grant_fields(
         instrument=grant.instrument,
         amount=grant.amount,
         count=grant.count,
@@ -363,7 +363,7 @@ def blanket_grant_mark_failed(*, grant: BlanketGrant, error: str) -> None:
     logger.warning("grant %s failed: %s", grant.code, error)
 
 
-def _recipients_of(grant: BlanketGrant) -> Iterable[str]:
+def recipients_of(grant: BlanketGrant) -> Iterable[str]:
     if grant.recipients_csv:
         try:
             grant.recipients_csv.open("rb")

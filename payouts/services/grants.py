@@ -1,7 +1,8 @@
-"""Blanket grants: define one (checked like a request), start and run it.
+"""Blanket grants: define one (checked like a request), start and run it, and resume a load
+a dead worker left.
 
 Loading its recipients (streamed, COPY and INSERT … ON CONFLICT) is `services.grant_loading`;
-the names it exports are re-exported here for the command, the admin and the tests.
+its status changes are `services.grant_status`.
 """
 
 from __future__ import annotations
@@ -21,22 +22,12 @@ from django.utils import timezone
 from payouts.models import BlanketGrant, PayoutBatch, PayoutRequest, RecipientKind
 from payouts.services.batches import payout_batch_start_for_grant
 from payouts.services.enqueue import RUN_BLANKET_GRANT, delay_after_commit
-
-# Re-exported (see the docstring).
-from payouts.services.grant_loading import SLICE as SLICE
-from payouts.services.grant_loading import BlanketGrantError as BlanketGrantError
-from payouts.services.grant_loading import _grant_fields, _recipients_of
-from payouts.services.grant_loading import blanket_grant_load as blanket_grant_load
 from payouts.services.grant_loading import (
-    blanket_grant_load_queryset as blanket_grant_load_queryset,
-)
-from payouts.services.grant_loading import (
-    blanket_grant_mark_failed as blanket_grant_mark_failed,
-)
-from payouts.services.grant_loading import grant_key_prefix as grant_key_prefix
-from payouts.services.grant_loading import recipients_from_csv as recipients_from_csv
-from payouts.services.grant_loading import (
-    synthetic_recipients as synthetic_recipients,
+    BlanketGrantError,
+    blanket_grant_load,
+    blanket_grant_mark_failed,
+    grant_fields,
+    recipients_of,
 )
 from payouts.services.rules import (
     MAX_COUNT,
@@ -83,7 +74,7 @@ def blanket_grant_check(
 ) -> None:
     """Raise BlanketGrantError if the definition breaks a rule (for forms, before saving)."""
     _check_definition(code=code, name=name, program=program, synthetic_count=synthetic_count)
-    _grant_fields(instrument=instrument, amount=amount, count=count, validity=validity_days)
+    grant_fields(instrument=instrument, amount=amount, count=count, validity=validity_days)
 
 
 def blanket_grant_create(
@@ -107,9 +98,7 @@ def blanket_grant_create(
     _check_definition(code=code, name=name, program=program, synthetic_count=synthetic_count)
     if recipient_kind not in RecipientKind.values:
         raise BlanketGrantError(f"알 수 없는 대상 계정 종류: {recipient_kind!r}")
-    fields = _grant_fields(
-        instrument=instrument, amount=amount, count=count, validity=validity_days
-    )
+    fields = grant_fields(instrument=instrument, amount=amount, count=count, validity=validity_days)
     existing = BlanketGrant.objects.filter(code=code).first()
     if existing is not None:
         same = (
@@ -162,7 +151,7 @@ def blanket_grant_update(*, grant: BlanketGrant, **changes: Any) -> BlanketGrant
             program=locked.program,
             synthetic_count=locked.synthetic_count,
         )
-        fields = _grant_fields(
+        fields = grant_fields(
             instrument=locked.instrument,
             amount=locked.amount,
             count=locked.count,
@@ -206,7 +195,7 @@ def blanket_grant_run(
         if last is not None:
             return last
     try:
-        source = recipients if recipients is not None else _recipients_of(grant)
+        source = recipients if recipients is not None else recipients_of(grant)
         try:
             blanket_grant_load(grant=grant, recipients=source)
         finally:

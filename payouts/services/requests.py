@@ -20,16 +20,7 @@ from payouts.models import (
 )
 from payouts.services.enqueue import ISSUE_REQUEST, delay_after_commit
 from payouts.services.issuing import close_grant_if_final
-
-# Re-exported: callers (claims, the demo seed, tests) import them from here.
-from payouts.services.issuing import deliver_and_record as deliver_and_record
-from payouts.services.issuing import payout_request_issue as payout_request_issue
-from payouts.services.issuing import (
-    payout_requests_release_stale_issuing as payout_requests_release_stale_issuing,
-)
-from payouts.services.issuing import valid_until as valid_until
-from payouts.services.rules import PayoutRuleError as PayoutRuleError
-from payouts.services.rules import instrument_fields, is_header_safe
+from payouts.services.rules import PayoutRuleError, instrument_fields, is_header_safe
 
 logger = logging.getLogger(__name__)
 

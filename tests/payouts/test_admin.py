@@ -6,8 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from payouts.models import BlanketGrant, LedgerEntry, PayoutBatch, PayoutRequest
-from payouts.services.batches import payout_batch_start_nightly, payout_chunk_run
-from payouts.services.requests import payout_request_issue
+from payouts.services.batches import payout_batch_start_nightly
+from payouts.services.chunks import payout_chunk_run
+from payouts.services.issuing import payout_request_issue
 from tests.payouts.factories import BlanketGrantFactory, PayoutRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -242,7 +243,8 @@ def test_admin_refuses_a_grant_code_that_is_not_a_slug(client, manager):
 
 
 def test_grant_with_requests_cannot_be_redefined_and_shows_its_error(client, admin_user):
-    from payouts.services.grants import BlanketGrantError, blanket_grant_load, blanket_grant_update
+    from payouts.services.grant_loading import BlanketGrantError, blanket_grant_load
+    from payouts.services.grants import blanket_grant_update
 
     grant = BlanketGrantFactory()
     blanket_grant_load(grant=grant, recipients=["U1"])

@@ -3,8 +3,9 @@ from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from payouts.models import PayoutRequest
-from payouts.services.batches import payout_batch_start_nightly, payout_chunk_run
-from payouts.services.requests import payout_request_issue
+from payouts.services.batches import payout_batch_start_nightly
+from payouts.services.chunks import payout_chunk_run
+from payouts.services.issuing import payout_request_issue
 from tests.payouts.factories import CouponRequestFactory, PayoutRequestFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from payouts.services.batches import (
     payout_batch_resume,
     payout_batch_start_nightly,
     payout_batches_resume_stalled,
-    payout_chunk_run,
 )
+from payouts.services.chunks import payout_chunk_run
 from payouts.services.requests import payout_request_cancel
 from tests.payouts.billing_server import BillingServer
 from tests.payouts.factories import CouponRequestFactory, PayoutRequestFactory
@@ -130,7 +130,7 @@ def test_requests_issued_or_cancelled_meanwhile_are_skipped_by_the_chunk():
     _a, b, c = PayoutRequestFactory.create_batch(3)
     batch, _ = payout_batch_start_nightly(run_date=DAY)
     payout_request_cancel(request_id=b.pk, reason="취소")
-    from payouts.services.requests import payout_request_issue
+    from payouts.services.issuing import payout_request_issue
 
     payout_request_issue(request_id=c.pk)
     batch = _run_all(batch)
@@ -233,7 +233,7 @@ def test_the_same_chunk_run_concurrently_on_postgres_issues_once():
 
 def test_overlapping_nightly_and_grant_batches_add_up_with_skipped():
     from payouts.services.batches import payout_batch_start_for_grant
-    from payouts.services.grants import blanket_grant_load
+    from payouts.services.grant_loading import blanket_grant_load
     from tests.payouts.factories import BlanketGrantFactory
 
     grant = BlanketGrantFactory()

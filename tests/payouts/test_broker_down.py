@@ -9,7 +9,8 @@ import pytest
 from django.db import transaction
 
 from payouts.models import PayoutRequest, RecipientKind, SourceKind
-from payouts.services.batches import payout_batch_start_nightly, payout_chunk_run
+from payouts.services.batches import payout_batch_start_nightly
+from payouts.services.chunks import payout_chunk_run
 from payouts.services.requests import payout_request_create
 
 UNREACHABLE = "redis://127.0.0.1:1/9"

@@ -114,7 +114,7 @@ def test_queryset_skips_null_ids(admin_user):
     # A nullable column (the admin log's object_id): rows without a value name no account.
     from django.contrib.admin.models import ADDITION, LogEntry
 
-    from payouts.services.grants import blanket_grant_load_queryset
+    from payouts.services.grant_loading import blanket_grant_load_queryset
     from tests.payouts.factories import BlanketGrantFactory
 
     for object_id in ("X1", None, "X2"):

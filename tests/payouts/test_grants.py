@@ -6,15 +6,14 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 
 from payouts.models import BlanketGrant, LedgerEntry, PayoutBatch, PayoutRequest
-from payouts.services.grants import (
+from payouts.services.grant_loading import (
     BlanketGrantError,
-    blanket_grant_create,
     blanket_grant_load,
     blanket_grant_load_queryset,
-    blanket_grant_run,
     recipients_from_csv,
     synthetic_recipients,
 )
+from payouts.services.grants import blanket_grant_create, blanket_grant_run
 from tests.payouts.factories import BlanketGrantFactory
 
 pytestmark = pytest.mark.django_db
@@ -230,7 +229,8 @@ def test_grant_codes_are_ascii_slugs_and_recipient_ids_ascii():
 def test_a_grant_whose_last_rows_the_nightly_issued_is_closed():
     from datetime import date
 
-    from payouts.services.batches import payout_batch_start_nightly, payout_chunk_run
+    from payouts.services.batches import payout_batch_start_nightly
+    from payouts.services.chunks import payout_chunk_run
 
     grant = BlanketGrantFactory()
     blanket_grant_load(grant=grant, recipients=["U1", "U2"])

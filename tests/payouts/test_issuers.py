@@ -10,15 +10,14 @@ from django.utils import timezone
 from payouts.issuers import HttpIssuer, LedgerIssuer, get_issuer
 from payouts.models import LedgerEntry, PayoutBatch, PayoutRequest
 from payouts.selectors import reconciliation_report
-from payouts.services.batches import payout_batch_start_nightly, payout_chunk_run
-from payouts.services.requests import (
-    TransitionRefused,
+from payouts.services.batches import payout_batch_start_nightly
+from payouts.services.chunks import payout_chunk_run
+from payouts.services.issuing import (
     deliver_and_record,
-    payout_request_cancel,
     payout_request_issue,
-    payout_request_retry,
     payout_requests_release_stale_issuing,
 )
+from payouts.services.requests import TransitionRefused, payout_request_cancel, payout_request_retry
 from tests.payouts.billing_server import BillingServer
 from tests.payouts.factories import PayoutRequestFactory, PointsRequestFactory
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from payouts.models import LedgerEntry, PayoutBatch, PayoutRequest
 from payouts.selectors import reconciliation_report
-from payouts.services.batches import payout_batch_start_nightly, payout_chunk_run
+from payouts.services.batches import payout_batch_start_nightly
+from payouts.services.chunks import payout_chunk_run
 from tests.payouts.factories import (
     BlanketGrantFactory,
     CouponRequestFactory,

@@ -1,7 +1,8 @@
 import pytest
 
 from payouts.selectors import ledger_totals_by_program, ledger_totals_by_source
-from payouts.services.batches import payout_batch_start_nightly, payout_chunk_run
+from payouts.services.batches import payout_batch_start_nightly
+from payouts.services.chunks import payout_chunk_run
 from tests.payouts.factories import CouponRequestFactory, PayoutRequestFactory, PointsRequestFactory
 
 pytestmark = pytest.mark.django_db

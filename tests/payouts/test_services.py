@@ -5,15 +5,15 @@ from django.db import connection
 from django.utils import timezone
 
 from payouts.models import Instrument, LedgerEntry, LedgerIsAppendOnly, PayoutRequest, SourceKind
+from payouts.services.issuing import payout_request_issue
 from payouts.services.requests import (
     IdempotencyConflict,
-    PayoutRuleError,
     TransitionRefused,
     payout_request_cancel,
     payout_request_create,
-    payout_request_issue,
     payout_request_retry,
 )
+from payouts.services.rules import PayoutRuleError
 
 pytestmark = pytest.mark.django_db
 
@@ -316,60 +316,63 @@ class _Steps:
         return self._deliver(request)
 
 
-def test_a_slow_worker_whose_claim_was_taken_again_records_nothing():
-    from celery.exceptions import SoftTimeLimitExceeded
-
-    from payouts.issuers import Delivery, DeliveryFailed
+def _slow_worker_race(second_worker, first_worker_outcome):
+    """Worker A claims the request and posts; while it waits on billing its claim times out
+    and worker B claims and posts (`second_worker`); then A's answer comes back."""
     from payouts.services.issuing import deliver_and_record, payout_requests_release_stale_issuing
 
     request = _create()
-    seen = {}
+    claims = {}
 
-    def second_worker_holds_the_claim(_request):
-        raise SoftTimeLimitExceeded()  # stops mid-delivery, keeping its claim
-
-    def slow_first_worker(slow):
-        # While A is still waiting on billing, its claim times out and B claims the request.
+    def slow_first_worker(mine):
+        claims["a"] = mine.claim
         payout_requests_release_stale_issuing(older_than=timedelta(0))
         fresh = PayoutRequest.objects.get(pk=request.pk)
-        with pytest.raises(SoftTimeLimitExceeded):
-            deliver_and_record(fresh, issuer=_Steps(second_worker_holds_the_claim), events=True)
-        seen["b_claim"] = fresh.claim
-        # Then A's delivery fails: recording it now would mark failed a request B is posting.
-        raise DeliveryFailed("HTTP 503", attempts=1, retryable=True)
+        second_worker(fresh)
+        claims["b"] = fresh.claim
+        return first_worker_outcome()
 
     a = PayoutRequest.objects.get(pk=request.pk)
-    assert deliver_and_record(a, issuer=_Steps(slow_first_worker), events=True) is False
-    current = PayoutRequest.objects.get(pk=request.pk)
-    assert (a.claim, seen["b_claim"]) == (1, 2)
-    assert (current.status, current.claim, current.last_error) == (Status.ISSUING, 2, "")
-    # B's answer is the one recorded, once.
-    b = PayoutRequest.objects.get(pk=request.pk)
-    b.claim = seen["b_claim"]
-    from payouts.services.issuing import _record_issued
+    recorded = deliver_and_record(a, issuer=_Steps(slow_first_worker), events=True)
+    return request, claims, recorded
 
-    assert _record_issued(b, Delivery(external_ref="bill-1", attempts=1), issuer_name="http",
-                          events=True, chunk=None)  # fmt: skip
-    current.refresh_from_db()
-    assert current.status == Status.ISSUED
+
+def test_a_slow_workers_failure_is_not_recorded_over_a_newer_claims_success():
+    from payouts.issuers import Delivery, DeliveryFailed
+    from payouts.services.issuing import deliver_and_record
+
+    def b_issues(fresh):
+        issuer = _Steps(lambda _r: Delivery(external_ref="bill-1", attempts=1))
+        assert deliver_and_record(fresh, issuer=issuer, events=True)
+
+    def a_fails():
+        raise DeliveryFailed("HTTP 503", attempts=1, retryable=True)
+
+    request, claims, recorded = _slow_worker_race(b_issues, a_fails)
+    assert (claims["a"], claims["b"], recorded) == (1, 2, False)
+    request.refresh_from_db()
+    assert (request.status, request.last_error) == (Status.ISSUED, "")
     assert LedgerEntry.objects.filter(request=request).count() == 1
 
 
-def test_a_slow_worker_cannot_record_issued_over_a_newer_claim():
-    from payouts.issuers import Delivery
-    from payouts.services.issuing import (
-        _claim,
-        _record_issued,
-        payout_requests_release_stale_issuing,
-    )
+def test_a_slow_worker_records_nothing_while_a_newer_claim_is_posting():
+    from celery.exceptions import SoftTimeLimitExceeded
 
-    request = _create()
-    a = PayoutRequest.objects.get(pk=request.pk)
-    assert _claim(a, events=True)
-    payout_requests_release_stale_issuing(older_than=timedelta(0))
-    b = PayoutRequest.objects.get(pk=request.pk)
-    assert _claim(b, events=True)
-    assert not _record_issued(a, Delivery(external_ref="late", attempts=1), issuer_name="http",
-                              events=True, chunk=None)  # fmt: skip
-    assert PayoutRequest.objects.get(pk=request.pk).status == Status.ISSUING
+    from payouts.issuers import Delivery
+    from payouts.services.issuing import deliver_and_record
+
+    def b_posts_and_is_still_waiting(fresh):
+        def hangs(_r):
+            raise SoftTimeLimitExceeded()  # stops mid-delivery, keeping its claim
+
+        with pytest.raises(SoftTimeLimitExceeded):
+            deliver_and_record(fresh, issuer=_Steps(hangs), events=True)
+
+    request, claims, recorded = _slow_worker_race(
+        b_posts_and_is_still_waiting, lambda: Delivery(external_ref="late", attempts=1)
+    )
+    assert (claims["a"], claims["b"], recorded) == (1, 2, False)
+    request.refresh_from_db()
+    # Still B's: issuing under claim 2, nothing in the ledger until B's answer is recorded.
+    assert (request.status, request.claim) == (Status.ISSUING, 2)
     assert not LedgerEntry.objects.filter(request=request).exists()

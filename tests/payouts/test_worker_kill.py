@@ -27,7 +27,7 @@ from kombu import Connection
 
 from payouts.models import BlanketGrant, LedgerEntry, PayoutBatch, PayoutRequest
 from payouts.selectors import reconciliation_report
-from payouts.services.grants import blanket_grant_load, synthetic_recipients
+from payouts.services.grant_loading import blanket_grant_load, synthetic_recipients
 from tests.payouts.factories import BlanketGrantFactory
 
 REQUESTS = 50_000

@@ -22,16 +22,16 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from payouts.models import Instrument, RecipientKind
-from payouts.services import batches
-from payouts.services.grant_loading import recipient_field
-from payouts.services.grants import (
+from payouts.services import batches, chunks
+from payouts.services.grant_loading import (
     BlanketGrantError,
-    blanket_grant_create,
     blanket_grant_load,
     blanket_grant_load_queryset,
+    recipient_field,
     recipients_from_csv,
     synthetic_recipients,
 )
+from payouts.services.grants import blanket_grant_create
 
 
 class Command(BaseCommand):
@@ -91,7 +91,7 @@ class Command(BaseCommand):
         batch = batches.payout_batch_start_for_grant(grant=grant, enqueue=not o["inline"])
         if o["inline"]:
             for chunk_id in batch.chunks.order_by("index").values_list("pk", flat=True):
-                batches.payout_chunk_run(chunk_id=chunk_id)
+                chunks.payout_chunk_run(chunk_id=chunk_id)
             batch.refresh_from_db()
             self.stdout.write(
                 f"배치 #{batch.pk}: {batch.done:,}건 지급, {batch.failed:,}건 실패 "
