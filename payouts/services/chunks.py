@@ -33,6 +33,12 @@ from payouts.services.issuing import (
     deliver_and_record,
     valid_until,
 )
+from payouts.services.ledger import (
+    COPIED_FIELDS,
+    copied_columns,
+    ledger_entry,
+    ledger_insert_columns,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -106,12 +112,6 @@ def _run_chunk_bulk(chunk: PayoutChunk) -> None:
         _finish_chunk(locked, done=issued, failed=0, now=now)
 
 
-_LEDGER_COLUMNS = (
-    "request_id, recipient_kind, recipient_id, instrument, amount, count, action, source_kind, "
-    "source_ref, program, grant_id, batch_id, issued_at, issuer, external_ref"
-)
-
-
 def _issue_range_postgres(chunk: PayoutChunk, now: datetime) -> int:
     """One statement: flip pending → issued (compare-and-set in the WHERE) and write the ledger
     rows from what the UPDATE returns. A concurrent issue of the same row waits on its row lock
@@ -126,6 +126,7 @@ def _issue_range_postgres(chunk: PayoutChunk, now: datetime) -> int:
             f"AND (r.grant_id IS NULL OR r.grant_id IN (SELECT id FROM {grants} "
             "WHERE status IN ('issuing', 'done')))"
         )
+    copied = ", ".join(copied_columns())
     sql = f"""
         WITH issued AS (
             UPDATE {requests} AS r
@@ -136,15 +137,11 @@ def _issue_range_postgres(chunk: PayoutChunk, now: datetime) -> int:
             WHERE r.id BETWEEN %(first)s AND %(last)s AND r.status = 'pending' {grant_filter}
             -- failed_chunk_id is left as it was (an issued request never fails again), so
             -- RETURNING names the chunk that counted an earlier failure.
-            RETURNING r.id, r.recipient_kind, r.recipient_id, r.instrument, r.amount, r.count,
-                      r.action, r.source_kind, r.source_ref, r.program, r.grant_id,
-                      r.failed_chunk_id
+            RETURNING r.id, {", ".join(f"r.{c}" for c in copied_columns())}, r.failed_chunk_id
         ),
         ledger AS (
-            INSERT INTO {ledger} ({_LEDGER_COLUMNS})
-            SELECT id, recipient_kind, recipient_id, instrument, amount, count, action,
-                   source_kind, source_ref, program, grant_id, %(batch)s, %(now)s, 'ledger', ''
-            FROM issued
+            INSERT INTO {ledger} ({ledger_insert_columns()})
+            SELECT id, {copied}, %(batch)s, %(now)s, 'ledger', '' FROM issued
         )
         -- The data-modifying CTEs run once; this reads what they returned: the issued count
         -- (NULL row) and, per chunk, the retried requests an earlier batch counted as failed.
@@ -181,21 +178,7 @@ def _issue_range_orm(chunk: PayoutChunk, now: datetime) -> int:
         _chunk_requests(chunk)
         .select_for_update(of=("self",))
         .order_by("id")
-        .values(
-            "id",
-            "recipient_kind",
-            "recipient_id",
-            "instrument",
-            "amount",
-            "count",
-            "action",
-            "source_kind",
-            "source_ref",
-            "program",
-            "grant_id",
-            "validity_days",
-            "failed_chunk_id",
-        )
+        .values("id", *COPIED_FIELDS, "validity_days", "failed_chunk_id")
     )
     by_validity: dict[int | None, list[int]] = defaultdict(list)
     for row in rows:
@@ -222,21 +205,8 @@ def _issue_range_orm(chunk: PayoutChunk, now: datetime) -> int:
         _move_failed_count(failed_chunk_id, to="skipped", n=n)
     LedgerEntry.objects.bulk_create(
         [
-            LedgerEntry(
-                request_id=row["id"],
-                recipient_kind=row["recipient_kind"],
-                recipient_id=row["recipient_id"],
-                instrument=row["instrument"],
-                amount=row["amount"],
-                count=row["count"],
-                action=row["action"],
-                source_kind=row["source_kind"],
-                source_ref=row["source_ref"],
-                program=row["program"],
-                grant_id=row["grant_id"],
-                batch_id=chunk.batch_id,
-                issued_at=now,
-                issuer="ledger",
+            ledger_entry(
+                row, request_id=row["id"], batch_id=chunk.batch_id, issued_at=now, issuer="ledger"
             )
             for row in rows
             if row["id"] in issued_ids

@@ -20,13 +20,13 @@ from django.utils import timezone
 from payouts.issuers import Delivery, DeliveryFailed, Issuer, close_issuer, get_issuer
 from payouts.models import (
     BlanketGrant,
-    LedgerEntry,
     PayoutBatch,
     PayoutChunk,
     PayoutRequest,
     PayoutRequestEvent,
 )
 from payouts.services.grant_status import blanket_grant_transition
+from payouts.services.ledger import ledger_entry, request_values
 
 logger = logging.getLogger(__name__)
 
@@ -208,23 +208,14 @@ def _record_issued(
             )
             if chunk is None:
                 batch_id = owner
-        LedgerEntry.objects.create(
+        ledger_entry(
+            request_values(request),
             request_id=request.pk,
-            recipient_kind=request.recipient_kind,
-            recipient_id=request.recipient_id,
-            instrument=request.instrument,
-            amount=request.amount,
-            count=request.count,
-            action=request.action,
-            source_kind=request.source_kind,
-            source_ref=request.source_ref,
-            program=request.program,
-            grant_id=request.grant_id,
             batch_id=batch_id,
             issued_at=now,
             issuer=issuer_name,
             external_ref=delivery.external_ref,
-        )
+        ).save()
         if events:
             PayoutRequestEvent.objects.create(
                 request_id=request.pk,
