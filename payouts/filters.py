@@ -1,8 +1,20 @@
 """Filters of the payout request list (API), by the columns operators search on."""
 
+import datetime as dt
+
 import django_filters
 
 from payouts.models import Instrument, PayoutRequest, RecipientKind, SourceKind
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time with any offset Python reads, compared in UTC: PostgreSQL refuses
+    offsets past ±15:59 (e.g. -20:20), which would otherwise reach it and fail."""
+
+    def filter(self, qs, value):  # type: ignore[no-untyped-def]
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return super().filter(qs, value)
 
 
 class PayoutRequestFilter(django_filters.FilterSet):
@@ -20,10 +32,10 @@ class PayoutRequestFilter(django_filters.FilterSet):
         coerce=lambda value: value == "true",
         label="결과 불명 실패 (청구 시스템이 지급했을 수도 있음)",
     )
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="이 시각 이후 생성 (ISO 8601)"
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="lt", label="이 시각 전 생성 (ISO 8601)"
     )
 

@@ -263,3 +263,12 @@ def test_agents_list_only_their_claims_payouts(django_user_model, settings):
     settings.PAYOUTS_VISIBLE_DECISIONS = "tests.payouts.test_api.visible_to_agent1"
     [row] = agent.get("/api/v1/payouts/requests/").json()["results"]
     assert row["source_ref"] == "decision-ok"
+
+
+def test_a_time_filter_with_a_far_offset_is_read_not_a_500(django_user_model):
+    PayoutRequestFactory()
+    client, _ = _client(django_user_model, "manager")
+    # An offset PostgreSQL cannot take as it is; compared in UTC it is an ordinary time.
+    response = client.get("/api/v1/payouts/requests/?created_after=2020-04-10T15:56:21-20:20")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
