@@ -59,18 +59,26 @@ def test_console_pages_render_in_korean(client, admin_user):
     )
 
 
-def test_manager_retries_a_failed_request_from_the_console(client, manager):
+def test_manager_retries_a_failed_request_from_the_console(
+    client, manager, django_capture_on_commit_callbacks
+):
     request = PayoutRequestFactory()
     payout_request_issue(request_id=request.pk, issuer=_Failing())
     client.force_login(manager)
-    with_capture = client.post(
-        reverse("admin:payouts_payoutrequest_changelist"),
-        {"action": "retry_failed", "_selected_action": [request.pk]},
-        follow=True,
-    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with_capture = client.post(
+            reverse("admin:payouts_payoutrequest_changelist"),
+            {"action": "retry_failed", "_selected_action": [request.pk]},
+            follow=True,
+        )
     assert "1건을 재시도 대기열에 넣었습니다" in with_capture.content.decode()
     request.refresh_from_db()
-    assert request.status in ("pending", "issued")
+    assert request.status == "pending"
+    assert len(callbacks) == 1  # its repost, queued after commit
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks[0]()
+    request.refresh_from_db()
+    assert request.status == "issued"
     event = request.events.get(to_status="pending")
     assert (event.from_status, event.actor, event.reason) == ("failed", manager, "관리자 재시도")
 

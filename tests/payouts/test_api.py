@@ -50,13 +50,23 @@ def test_batch_progress_and_totals(django_user_model):
     assert client.get("/api/v1/payouts/totals/?by=shoe").status_code == 400
 
 
-def test_manager_retries_through_the_api_and_bad_cases_are_clear(django_user_model):
+def test_manager_retries_through_the_api_and_bad_cases_are_clear(
+    django_user_model, django_capture_on_commit_callbacks
+):
     request = PayoutRequestFactory()
     payout_request_issue(request_id=request.pk, issuer=_Failing())
     client, manager = _client(django_user_model, "manager")
-    response = client.post(f"/api/v1/payouts/requests/{request.pk}/retry/", {"reason": "복구"})
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            f"/api/v1/payouts/requests/{request.pk}/retry/", {"reason": "복구"}, format="json"
+        )
     assert response.status_code == 200
-    assert response.json()["status"] in ("pending", "issued")
+    assert response.json()["status"] == "pending"
+    assert len(callbacks) == 1  # the repost
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks[0]()
+    request.refresh_from_db()
+    assert request.status == "issued"
     assert request.events.get(to_status="pending").actor == manager
     issued = PayoutRequestFactory()
     payout_request_issue(request_id=issued.pk)

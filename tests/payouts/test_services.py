@@ -183,14 +183,22 @@ class _Failing:
         raise DeliveryFailed("HTTP 500", attempts=4, retryable=True)
 
 
-def test_failed_request_is_retried_and_then_issued_once(admin_user):
+def test_failed_request_is_retried_and_then_issued_once(
+    admin_user, django_capture_on_commit_callbacks
+):
     request = _create()
     failed = payout_request_issue(request_id=request.pk, issuer=_Failing())
     assert (failed.status, failed.attempts, failed.last_error) == (Status.FAILED, 4, "HTTP 500")
-    retried = payout_request_retry(request_id=request.pk, actor=admin_user, reason="복구")
-    assert retried.status in (Status.PENDING, Status.ISSUED)  # eager: the retry enqueues an issue
-    payout_request_issue(request_id=request.pk)
-    payout_request_issue(request_id=request.pk)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        retried = payout_request_retry(request_id=request.pk, actor=admin_user, reason="복구")
+    assert retried.status == Status.PENDING
+    # The repost is queued once the retry commits: run it (eagerly, as a worker would).
+    assert len(callbacks) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks[0]()
+    request.refresh_from_db()
+    assert request.status == Status.ISSUED
+    payout_request_issue(request_id=request.pk)  # a second issue does nothing
     request.refresh_from_db()
     assert request.status == Status.ISSUED
     assert LedgerEntry.objects.filter(request=request).count() == 1
@@ -376,3 +384,36 @@ def test_a_slow_worker_records_nothing_while_a_newer_claim_is_posting():
     # Still B's: issuing under claim 2, nothing in the ledger until B's answer is recorded.
     assert (request.status, request.claim) == (Status.ISSUING, 2)
     assert not LedgerEntry.objects.filter(request=request).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_key_created_at_once_on_postgres_gives_one_request():
+    import threading
+
+    from django.db import connection as conn
+    from django.db import transaction
+
+    barrier = threading.Barrier(4)
+    made: list[int] = []
+    errors: list[Exception] = []
+
+    def create() -> None:
+        try:
+            barrier.wait()
+            # Each caller in its own transaction, as a claim decision would be.
+            with transaction.atomic():
+                made.append(_create(idempotency_key="decision-race:coupon").pk)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(made) == 4 and len(set(made)) == 1
+    assert PayoutRequest.objects.filter(idempotency_key="decision-race:coupon").count() == 1

@@ -381,9 +381,21 @@ def test_premium_coupon_is_ten_percent_rounded_to_the_unit(premium_fare):
     assert q.tiers[1].amount == max(5_000, (premium_fare // 10 + 2_500) // 5_000 * 5_000)
 
 
-@given(st.integers(min_value=0, max_value=10**9))
-def test_commission_keeps_eighty_percent_cut_to_the_won(fare):
-    assert less_commission(fare, 20) == fare * 80 // 100
+@pytest.mark.parametrize(
+    ("fare", "paid"),
+    [(0, 0), (1, 0), (4, 3), (5, 4), (10_000, 8_000), (23_456, 18_764), (31_000, 24_800),
+     (99_999, 79_999)],
+)  # fmt: skip
+def test_commission_keeps_eighty_percent_cut_to_the_won(fare, paid):
+    assert less_commission(fare, 20) == paid
+
+
+@given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=100))
+def test_commission_never_pays_more_than_the_fare_nor_loses_a_whole_won_to_rounding(fare, rate):
+    paid = less_commission(fare, rate)
+    kept = fare * (100 - rate)  # in hundredths of a 원
+    assert 0 <= paid <= fare
+    assert paid * 100 <= kept < (paid + 1) * 100
 
 
 def test_points_lose_a_won_at_most_once():
