@@ -1,11 +1,12 @@
 """Payouts API: batch progress, ledger totals, a request's state and its retry."""
 
+from collections.abc import Callable
 from typing import cast
 
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, permissions, status
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -63,6 +64,25 @@ class BatchDetailView(ThrottleUnauthenticated, generics.RetrieveAPIView):
         return selectors.batch_list()
 
 
+def _transition(
+    request: Request,
+    pk: int,
+    input_class: type[serializers.Serializer],
+    service: Callable[..., PayoutRequest],
+) -> Response:
+    """Validate the body, run the request's transition service with its fields: 200 with
+    the request, 404 for an unknown id, 409 when its state refuses the move."""
+    data = input_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    get_object_or_404(PayoutRequest, pk=pk)
+    try:
+        payout = service(request_id=pk, actor=cast("User", request.user), **data.validated_data)
+    except TransitionRefused as exc:
+        return Response({"status": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+    payout.refresh_from_db()
+    return Response(PayoutRequestSerializer(payout).data)
+
+
 class RequestListView(ThrottleUnauthenticated, generics.ListAPIView):
     """The requests the caller may see, newest first, filtered, a keyset page at a time."""
 
@@ -99,19 +119,7 @@ class RequestRetryView(ThrottleUnauthenticated, APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        data = RetryInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        get_object_or_404(PayoutRequest, pk=pk)
-        try:
-            payout = payout_request_retry(
-                request_id=pk,
-                actor=cast("User", request.user),
-                reason=data.validated_data["reason"],
-            )
-        except TransitionRefused as exc:
-            return Response({"status": [str(exc)]}, status=status.HTTP_409_CONFLICT)
-        payout.refresh_from_db()
-        return Response(PayoutRequestSerializer(payout).data)
+        return _transition(request, pk, RetryInputSerializer, payout_request_retry)
 
 
 class RequestCancelView(ThrottleUnauthenticated, APIView):
@@ -131,20 +139,7 @@ class RequestCancelView(ThrottleUnauthenticated, APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        data = CancelInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        get_object_or_404(PayoutRequest, pk=pk)
-        try:
-            payout = payout_request_cancel(
-                request_id=pk,
-                actor=cast("User", request.user),
-                reason=data.validated_data["reason"],
-                checked=data.validated_data["checked"],
-            )
-        except TransitionRefused as exc:
-            return Response({"status": [str(exc)]}, status=status.HTTP_409_CONFLICT)
-        payout.refresh_from_db()
-        return Response(PayoutRequestSerializer(payout).data)
+        return _transition(request, pk, CancelInputSerializer, payout_request_cancel)
 
 
 class TotalsView(ThrottleUnauthenticated, APIView):

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.deconstruct import deconstructible
 
 from payouts.models.choices import AMOUNT_INSTRUMENTS, COUNT_INSTRUMENTS, Instrument, RecipientKind
+from payouts.models.events import StatusEvent
 
 
 @deconstructible(path="payouts.models.GrantUploadStorage")
@@ -139,7 +140,7 @@ class BlanketGrant(models.Model):
             raise ValidationError(errors)
 
 
-class BlanketGrantEvent(models.Model):
+class BlanketGrantEvent(StatusEvent):
     """One status change of a blanket grant: who, from, to, why, when."""
 
     grant = models.ForeignKey(
@@ -147,21 +148,10 @@ class BlanketGrantEvent(models.Model):
     )
     from_status = models.CharField("이전 상태", max_length=16, choices=BlanketGrant.Status)
     to_status = models.CharField("변경 상태", max_length=16, choices=BlanketGrant.Status)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="처리자",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    reason = models.TextField("사유", blank=True)
-    created_at = models.DateTimeField("시각", auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         verbose_name = "일괄 지급 이력"
         verbose_name_plural = "일괄 지급 이력"
-        ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.grant_id}: {self.from_status} → {self.to_status}"

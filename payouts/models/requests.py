@@ -1,10 +1,10 @@
 """Payout requests and their history rows."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from payouts.models.choices import Instrument, PaymentAction, RecipientKind, SourceKind
+from payouts.models.events import StatusEvent
 from payouts.models.grants import BlanketGrant
 
 
@@ -150,7 +150,7 @@ class PayoutRequest(models.Model):
         return to in self.TRANSITIONS[self.status]
 
 
-class PayoutRequestEvent(models.Model):
+class PayoutRequestEvent(StatusEvent):
     """One state change of one request made by a single-request service (who, from, to, why).
 
     Bulk paths (chunks of a batch) record on the chunk instead of a row per request.
@@ -161,21 +161,10 @@ class PayoutRequestEvent(models.Model):
     )
     from_status = models.CharField("이전 상태", max_length=16, choices=PayoutRequest.Status)
     to_status = models.CharField("변경 상태", max_length=16, choices=PayoutRequest.Status)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="처리자",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    reason = models.TextField("사유", blank=True)
-    created_at = models.DateTimeField("시각", auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         verbose_name = "지급 요청 이력"
         verbose_name_plural = "지급 요청 이력"
-        ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
