@@ -154,4 +154,4 @@ class BlanketGrantEvent(StatusEvent):
         verbose_name_plural = "일괄 지급 이력"
 
     def __str__(self) -> str:
-        return f"{self.grant_id}: {self.from_status} → {self.to_status}"
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"

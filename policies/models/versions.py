@@ -173,7 +173,8 @@ class PolicyVersionEvent(models.Model):
         ordering = ["version", "at", "id"]
 
     def __str__(self) -> str:
-        return f"v{self.version.number}: {self.from_status or '-'} → {self.to_status}"
+        before = self.get_from_status_display() or "-"
+        return f"v{self.version.number}: {before} → {self.get_to_status_display()}"
 
 
 class PolicyBookPart(models.Model):

@@ -358,3 +358,16 @@ def test_ordinary_rows_show_no_red_cross(client, manager):
     client.force_login(manager)
     page = client.get(reverse("admin:payouts_payoutrequest_changelist")).content.decode()
     assert "icon-no.svg" not in page
+
+
+def test_history_rows_read_in_korean(client, manager, django_capture_on_commit_callbacks):
+    from payouts.services.grants import blanket_grant_run
+    from tests.payouts.factories import BlanketGrantFactory
+
+    grant = BlanketGrantFactory(synthetic_count=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        blanket_grant_run(grant_id=grant.pk)
+    client.force_login(manager)
+    text = client.get(reverse("admin:payouts_blanketgrant_change", args=[grant.pk])).content
+    assert "작성 → 대상 적재 중" in text.decode()
+    assert "draft → loading" not in text.decode()
