@@ -213,6 +213,12 @@ def _run(args: argparse.Namespace, db_name: str) -> None:
     print(f"load / raw COPY             {load_rate / copy_rate:6.2f}×")
     print(f"end to end / raw COPY       {e2e_rate / copy_rate:6.2f}×")
     print(f"load / naive create         {load_rate / naive_rate:6.1f}×")
+    # The scale of the 1015 outage's emoticon grant (DOMAIN.md §5), at this run's rate.
+    target = 17_300_000
+    print(
+        f"17,300,000 recipients at this end-to-end rate: {target / e2e_rate / 60:.1f} min "
+        f"(raw COPY: {target / copy_rate / 60:.1f} min)"
+    )
     print(f"end to end / naive create   {e2e_rate / naive_rate:6.1f}×")
     print()
     print(
