@@ -36,11 +36,18 @@ class KeysetPagination(pagination.CursorPagination):
         if len(values) > 1:
             raise exceptions.ValidationError({self.cursor_query_param: ["한 번만 주세요."]})
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound as exc:
             raise exceptions.ValidationError(
                 {self.cursor_query_param: [self.invalid_cursor_message]}
             ) from exc
+        # The position is an id here: anything else would reach the query and fail there.
+        position = str(cursor.position) if cursor is not None and cursor.position else None
+        if position is not None and not (position.isascii() and position.isdigit()):
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: [self.invalid_cursor_message]}
+            )
+        return cursor
 
     def get_paginated_response(self, data):  # type: ignore[no-untyped-def]
         from rest_framework.response import Response

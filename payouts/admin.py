@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -145,11 +147,15 @@ class PayoutRequestAdmin(ReadOnlyAdmin):
         )
         return [export, *super().get_urls()]
 
-    def export_csv(self, request: HttpRequest) -> StreamingHttpResponse:
+    def export_csv(self, request: HttpRequest) -> HttpResponseBase:
         """The list as filtered on the page (and as far as the user may see it), as CSV."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        queryset = self.get_changelist_instance(request).get_queryset(request)
+        try:
+            queryset = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            # As the list page does with a filter it cannot read.
+            return HttpResponseRedirect(reverse("admin:payouts_payoutrequest_changelist") + "?e=1")
         response = StreamingHttpResponse(requests_csv(queryset), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="payout-requests.csv"'
         return response

@@ -58,6 +58,9 @@ def _cell(value: Any) -> Any:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, bool):
         return "예" if value else ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        # A spreadsheet would run it as a formula (an account id like =HYPERLINK(…)).
+        return "'" + value
     return "" if value is None else value
 
 

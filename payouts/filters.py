@@ -3,6 +3,7 @@
 import datetime as dt
 
 import django_filters
+from rest_framework.exceptions import ValidationError
 
 from payouts.models import Instrument, PayoutRequest, RecipientKind, SourceKind
 
@@ -13,7 +14,10 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 
     def filter(self, qs, value):  # type: ignore[no-untyped-def]
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
+            try:
+                value = value.astimezone(dt.UTC)
+            except OverflowError as exc:  # e.g. 9999-12-31T23:59:59-20:00
+                raise ValidationError({self.field_name: ["표현할 수 없는 시각입니다."]}) from exc
         return super().filter(qs, value)
 
 

@@ -36,6 +36,8 @@ class Notifier(Protocol):
 
 class OutboxNotifier:
     channel = "outbox"
+    # It writes the database: a notice can be part of the transaction that makes it true.
+    transactional = True
 
     def send(self, notice: Notice) -> None:
         from payouts.models import Notification

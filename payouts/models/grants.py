@@ -51,9 +51,11 @@ class BlanketGrant(models.Model):
     # adds only the missing recipients); only a complete load releases a grant to its batch.
     TRANSITIONS: dict[str, frozenset[str]] = {
         Status.DRAFT: frozenset({Status.LOADING, Status.LOADED, Status.FAILED}),
-        Status.LOADING: frozenset({Status.LOADED, Status.FAILED}),
+        Status.LOADING: frozenset({Status.LOADED, Status.DONE, Status.FAILED}),
         Status.LOADED: frozenset({Status.LOADING, Status.ISSUING, Status.DONE, Status.FAILED}),
-        Status.ISSUING: frozenset({Status.DONE, Status.FAILED}),
+        # A released grant never fails: its batch issues what was loaded; a later error is
+        # recorded on the grant without moving it.
+        Status.ISSUING: frozenset({Status.DONE}),
         Status.DONE: frozenset({Status.LOADING, Status.LOADED, Status.ISSUING}),
         Status.FAILED: frozenset({Status.LOADING, Status.LOADED}),
     }
@@ -82,6 +84,9 @@ class BlanketGrant(models.Model):
         blank=True,
         help_text="한 줄에 계정 ID 하나. 첫 줄이 recipient_id 이면 머리글로 건너뜁니다.",
     )
+    # Set when a worker runs the grant (admin, task): a load it leaves half-done is run again by
+    # the stalled-load sweep. A command-line load (its CSV is a local file) is never resumed.
+    run_by_worker = models.BooleanField("작업자 실행", default=False, db_default=False)
     synthetic_count = models.PositiveIntegerField(
         "합성 대상 수", null=True, blank=True, help_text="시연·벤치마크용 가상 계정 수."
     )

@@ -11,7 +11,7 @@ Counters add up: a finished batch has total = done + failed + skipped, where `sk
 was planned but found already issued or cancelled by someone else (the nightly sweep and a
 grant's batch may plan the same rows; a request may be issued on its own meanwhile). A failed
 request issued later by a retry moves from its batch's `failed` to `done` (or `skipped` when
-another batch issued it), see `services.issuing._move_failed_count`. Running a chunk is
+another batch issued it), see `services.issuing.move_failed_count`. Running a chunk is
 `services.chunks`.
 
 The nightly sweep plans the pending requests outside any blanket grant and those of grants that
@@ -43,7 +43,7 @@ from payouts.models import (
 from payouts.services.chunks import released_grants_sql
 from payouts.services.enqueue import RUN_CHUNK, delay, send_after_commit
 from payouts.services.grant_status import blanket_grant_transition
-from payouts.services.issuing import payout_requests_release_stale_issuing
+from payouts.services.issuing import OPEN_STATUSES, payout_requests_release_stale_issuing
 
 logger = logging.getLogger(__name__)
 
@@ -177,11 +177,13 @@ def payout_batch_start_for_grant(
             kind=PayoutBatch.Kind.BLANKET, grant=grant, chunk_size=size, created_by=actor
         )
         _plan_chunks(batch, grant_id=grant.pk)
+        # Done only when nothing is left open: a failed request still to retry keeps it issuing.
+        still_open = PayoutRequest.objects.filter(grant=grant, status__in=OPEN_STATUSES).exists()
         blanket_grant_transition(
             grant_id=grant.pk,
             to=(
                 BlanketGrant.Status.ISSUING
-                if batch.status == PayoutBatch.Status.RUNNING
+                if batch.status == PayoutBatch.Status.RUNNING or still_open
                 else BlanketGrant.Status.DONE
             ),
             actor=actor,

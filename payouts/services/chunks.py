@@ -28,9 +28,10 @@ from payouts.models import (
     PayoutRequestEvent,
 )
 from payouts.services.issuing import (
-    _move_failed_count,
     close_grant_if_final,
+    count_in_chunk,
     deliver_and_record,
+    move_failed_count,
     valid_until,
 )
 from payouts.services.ledger import (
@@ -167,7 +168,7 @@ def _issue_range_postgres(chunk: PayoutChunk, now: datetime) -> int:
         if failed_chunk_id is None:
             issued = n
         else:
-            _move_failed_count(failed_chunk_id, to="skipped", n=n)
+            move_failed_count(failed_chunk_id, to="skipped", n=n)
     return issued
 
 
@@ -202,7 +203,7 @@ def _issue_range_orm(chunk: PayoutChunk, now: datetime) -> int:
         if row["failed_chunk_id"] is not None and row["id"] in issued_ids:
             retried[row["failed_chunk_id"]] += 1
     for failed_chunk_id, n in retried.items():
-        _move_failed_count(failed_chunk_id, to="skipped", n=n)
+        move_failed_count(failed_chunk_id, to="skipped", n=n)
     LedgerEntry.objects.bulk_create(
         [
             ledger_entry(
@@ -246,11 +247,24 @@ def _run_chunk_one_by_one(chunk: PayoutChunk, issuer: Issuer) -> None:
 
 
 def _fail_stuck(request: PayoutRequest, chunk: PayoutChunk, error: str) -> None:
+    """Mark failed a request whose handling raised something unexpected, as `_record_failed`
+    would: only while it is still ours (issuing under our claim, or pending as we read it),
+    and with the same bookkeeping of an earlier failure counted by another chunk."""
     request_id = request.pk
-    # Still pending, or issuing under this run's own claim; never another worker's claim.
-    ours = Q(status=Pending) | Q(status=PayoutRequest.Status.ISSUING, claim=request.claim)
+    ours = Q(status=PayoutRequest.Status.ISSUING, claim=request.claim)
+    if request.status != PayoutRequest.Status.ISSUING:
+        ours = Q(status=Pending, claim=request.claim)
     with transaction.atomic():
-        changed = PayoutRequest.objects.filter(ours, pk=request_id).update(
+        current = (
+            PayoutRequest.objects.select_for_update()
+            .filter(ours, pk=request_id)
+            .values_list("status", "failed_chunk_id")
+            .first()
+        )
+        if current is None:
+            return
+        from_status, before = current
+        PayoutRequest.objects.filter(pk=request_id).update(
             status=PayoutRequest.Status.FAILED,
             updated_at=timezone.now(),
             last_error=f"예상하지 못한 오류: {error}"[:2000],
@@ -258,14 +272,17 @@ def _fail_stuck(request: PayoutRequest, chunk: PayoutChunk, error: str) -> None:
             last_failure_retryable=True,
             failed_chunk_id=chunk.pk,
         )
-        if changed:
-            PayoutChunk.objects.filter(pk=chunk.pk).update(failed=F("failed") + 1)
-            PayoutRequestEvent.objects.create(
-                request_id=request_id,
-                from_status=PayoutRequest.Status.ISSUING,
-                to_status=PayoutRequest.Status.FAILED,
-                reason=f"예상하지 못한 오류: {error}"[:2000],
-            )
+        if before != chunk.pk:
+            # A rerun of this chunk already counted this request's earlier failure here.
+            count_in_chunk(chunk.pk, "failed")
+        if before is not None and before != chunk.pk:
+            move_failed_count(before, to="skipped")
+        PayoutRequestEvent.objects.create(
+            request_id=request_id,
+            from_status=from_status,
+            to_status=PayoutRequest.Status.FAILED,
+            reason=f"예상하지 못한 오류: {error}"[:2000],
+        )
 
 
 def _finish_chunk(chunk: PayoutChunk, *, done: int, failed: int, now: datetime) -> None:

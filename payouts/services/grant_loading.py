@@ -140,6 +140,7 @@ def blanket_grant_load(
     postgres = connection.vendor == "postgresql"
     # Visible at once (its own commit), so the admin shows the load under way and a worker
     # killed in it leaves a grant the sweep can find. A grant already issuing stays so.
+    before = BlanketGrant.objects.values_list("status", flat=True).get(pk=grant.pk)
     if blanket_grant_transition(
         grant_id=grant.pk, to=BlanketGrant.Status.LOADING, reason="대상 적재 시작", strict=False
     ):
@@ -167,7 +168,7 @@ def blanket_grant_load(
             grant=grant, error=f"대상 적재 실패 (새 대상 {added:,}건 적재 후): {exc}"
         )
         raise
-    _after_load(grant)
+    _after_load(grant, before=before)
     logger.info("grant %s: %s recipients added", grant.code, added)
     return added
 
@@ -315,13 +316,17 @@ def blanket_grant_load_queryset(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [*_insert_params(grant, fields), *inner_params])
         added = cursor.rowcount
-    _after_load(grant)
+    _after_load(
+        grant, before=BlanketGrant.objects.values_list("status", flat=True).get(pk=grant.pk)
+    )
     return added
 
 
-def _after_load(grant: BlanketGrant) -> None:
+def _after_load(grant: BlanketGrant, *, before: str) -> None:
+    """The grant after a complete load: loaded, or as it was before the load when it was
+    issuing, or done and the load added nothing to issue."""
     total = PayoutRequest.objects.filter(grant=grant).count()
-    status = BlanketGrant.objects.values_list("status", flat=True).get(pk=grant.pk)
+    status = before
     has_pending = PayoutRequest.objects.filter(
         grant=grant, status=PayoutRequest.Status.PENDING
     ).exists()
@@ -349,14 +354,22 @@ def blanket_grant_mark_failed(*, grant: BlanketGrant, error: str) -> None:
     """Record why loading or running the grant stopped; shown in the admin. Its loaded rows
     stay pending, outside the nightly sweep, until a later load succeeds."""
     total = PayoutRequest.objects.filter(grant=grant).count()
-    blanket_grant_transition(
+    moved = blanket_grant_transition(
         grant_id=grant.pk,
         to=BlanketGrant.Status.FAILED,
         reason=error[:2000],
-        strict=False,  # a finished grant keeps its state; the error is still shown
+        only_from=(
+            BlanketGrant.Status.DRAFT,
+            BlanketGrant.Status.LOADING,
+            BlanketGrant.Status.LOADED,
+        ),
+        strict=False,
         error=error[:5000],
         recipients_count=total,
     )
+    if not moved:
+        # Issuing or done: the grant keeps its state (its batch goes on); the error is shown.
+        BlanketGrant.objects.filter(pk=grant.pk).update(error=error[:5000])
     grant.status = BlanketGrant.objects.values_list("status", flat=True).get(pk=grant.pk)
     grant.error = error[:5000]
     grant.recipients_count = total

@@ -62,29 +62,37 @@ def blanket_grant_transition(
         BlanketGrant.objects.filter(pk=grant_id, status=current).update(
             status=to, updated_at=now, **fields
         )
-        BlanketGrantEvent.objects.create(
+        event = BlanketGrantEvent.objects.create(
             grant_id=grant_id, from_status=current, to_status=to, actor=actor, reason=reason[:2000]
         )
-        if to == Status.DONE and current != Status.DONE:
-            # Once it is committed, and outside the transaction: a notifier may be a network
-            # call. The notice's key makes a second finish (a reload, a retry) send nothing.
-            transaction.on_commit(lambda: _notify_issued(grant_id), robust=True)
+        if to == Status.DONE:
+            _notify_issued(grant_id, event_id=event.pk)
     return True
 
 
-def _notify_issued(grant_id: int) -> None:
+def _notify_issued(grant_id: int, *, event_id: int) -> None:
+    """The segment's notice of a grant that is done, once per finish (its event): written in
+    this transaction by a notifier that writes the database (the outbox), so it exists exactly
+    when the grant is done; sent after commit by any other, which may be a network call."""
+    from payouts.models import LedgerEntry
     from payouts.notifiers import Notice, get_notifier
 
     grant = BlanketGrant.objects.get(pk=grant_id)
+    issued = LedgerEntry.objects.filter(grant_id=grant_id).count()
+    if issued == 0:
+        return  # everything was cancelled: nothing was granted to tell anyone about
     what = f"{grant.amount:,}원" if grant.amount is not None else f"{grant.count:,}개"
-    get_notifier().send(
-        Notice(
-            kind="grant_issued",
-            key=f"grant-issued:{grant.code}",
-            recipient_kind=grant.recipient_kind,
-            recipient_id="",
-            title=f"{grant.name} 지급 완료",
-            body=f"{grant.segment or grant.name} 대상 {grant.recipients_count:,}명에게 "
-            f"{grant.get_instrument_display()} {what}을(를) 지급했습니다.",
-        )
+    notice = Notice(
+        kind="grant_issued",
+        key=f"grant-issued:{grant.code}:{event_id}",
+        recipient_kind=grant.recipient_kind,
+        recipient_id="",
+        title=f"{grant.name} 지급 완료",
+        body=f"{grant.segment or grant.name} 대상 {issued:,}명에게 "
+        f"{grant.get_instrument_display()} {what}을(를) 지급했습니다.",
     )
+    notifier = get_notifier()
+    if getattr(notifier, "transactional", False):
+        notifier.send(notice)
+    else:
+        transaction.on_commit(lambda: notifier.send(notice), robust=True)

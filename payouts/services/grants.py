@@ -29,6 +29,7 @@ from payouts.services.grant_loading import (
     grant_fields,
     recipients_of,
 )
+from payouts.services.grant_status import blanket_grant_transition
 from payouts.services.rules import (
     MAX_COUNT,
 )
@@ -156,6 +157,7 @@ def blanket_grant_update(*, grant: BlanketGrant, **changes: Any) -> BlanketGrant
             amount=locked.amount,
             count=locked.count,
             validity=locked.validity_days,
+            policy_version=locked.policy_version,
         )
         locked.validity_days = fields["validity_days"]
         locked.policy_version = fields["policy_version"]
@@ -170,8 +172,19 @@ def blanket_grant_start(*, grant_id: int, actor: User | None = None) -> None:
     if not grant.recipients_csv and not grant.synthetic_count:
         raise BlanketGrantError(f"{grant.code}: 대상 CSV나 합성 대상 수가 없습니다.")
     actor_id = actor.pk if actor is not None else None
-    # A broker down must not turn the admin action into a 500; the operator runs it again.
-    delay_after_commit(RUN_BLANKET_GRANT, grant_id, actor_id, what=f"run of grant {grant.code}")
+    with transaction.atomic():
+        # Marked before the task is sent: if the broker loses it (or is down), the grant is
+        # left loading and the stalled-load sweep runs it, instead of nothing happening.
+        BlanketGrant.objects.filter(pk=grant_id).update(run_by_worker=True)
+        blanket_grant_transition(
+            grant_id=grant_id,
+            to=BlanketGrant.Status.LOADING,
+            actor=actor,
+            reason="작업자 실행 요청",
+            strict=False,
+        )
+        # A broker down must not turn the admin action into a 500; the sweep runs it later.
+        delay_after_commit(RUN_BLANKET_GRANT, grant_id, actor_id, what=f"run of grant {grant.code}")
 
 
 def blanket_grant_run(
@@ -185,8 +198,11 @@ def blanket_grant_run(
     batch that issues them. Running it again loads nothing twice and issues only what is still
     pending."""
     grant = BlanketGrant.objects.get(pk=grant_id)
+    if recipients is None and not grant.run_by_worker:
+        BlanketGrant.objects.filter(pk=grant_id).update(run_by_worker=True)
     if (
-        grant.status == BlanketGrant.Status.DONE
+        recipients is None
+        and grant.status == BlanketGrant.Status.DONE
         and not grant.requests.filter(status=PayoutRequest.Status.PENDING).exists()
     ):
         # A redelivered or repeated run of a finished grant: nothing to load or issue, and no
@@ -218,7 +234,7 @@ def blanket_grants_resume_stalled_loads(*, older_than: timedelta | None = None) 
     cutoff = timezone.now() - older_than
     stalled = list(
         BlanketGrant.objects.filter(
-            status=BlanketGrant.Status.LOADING, updated_at__lt=cutoff
+            status=BlanketGrant.Status.LOADING, run_by_worker=True, updated_at__lt=cutoff
         ).values_list("pk", "created_by_id")
     )
     for grant_id, actor_id in stalled:

@@ -203,7 +203,7 @@ def _record_issued(
             # A retry of a request a batch counted as failed: that batch now counts it done
             # (and owns the ledger row) when this is the retry's own issue, skipped when another
             # batch's chunk issued it (that batch counts it done).
-            owner = _move_failed_count(
+            owner = move_failed_count(
                 failed_chunk_id, to="skipped" if chunk is not None else "done"
             )
             if chunk is None:
@@ -224,7 +224,7 @@ def _record_issued(
                 reason=f"{issuer_name} 발급 {delivery.external_ref}".strip(),
             )
         if chunk is not None:
-            PayoutChunk.objects.filter(pk=chunk.pk).update(done=F("done") + 1)
+            count_in_chunk(chunk.pk, "done")
         elif request.grant_id is not None:
             close_grant_if_final(request.grant_id)
     return True
@@ -271,14 +271,37 @@ def _record_failed(
             if before != chunk.pk:
                 # A rerun of this same chunk (resumed after its worker died) already counted
                 # this request's earlier failure here.
-                PayoutChunk.objects.filter(pk=chunk.pk).update(failed=F("failed") + 1)
+                count_in_chunk(chunk.pk, "failed")
             if before is not None and before != chunk.pk:
                 # Failed before in another batch and retried into this one: this batch now
                 # counts the failure, the earlier one counts the request as handled elsewhere.
-                _move_failed_count(before, to="skipped")
+                move_failed_count(before, to="skipped")
 
 
-def _move_failed_count(chunk_id: int, *, to: str, n: int = 1) -> int | None:
+def count_in_chunk(chunk_id: int, field: str) -> None:
+    """Count one outcome (`done` or `failed`) of the chunk's run. A chunk already finished (a
+    second run of it overlapping the first, say after a resume) has counted this request as
+    skipped, or not at all if it committed late: the count moves from skipped, or grows the
+    total, on the chunk and on its batch alike, so both keep total = done + failed + skipped.
+    Call inside atomic()."""
+    chunk = PayoutChunk.objects.select_for_update().filter(pk=chunk_id).first()
+    if chunk is None:
+        return
+    if chunk.status != PayoutChunk.Status.DONE:
+        PayoutChunk.objects.filter(pk=chunk_id).update(**{field: F(field) + 1})
+        return
+    changes: dict[str, Any] = {field: F(field) + 1}
+    if chunk.skipped > 0:
+        changes["skipped"] = F("skipped") - 1
+    else:
+        changes["total"] = F("total") + 1
+    PayoutChunk.objects.filter(pk=chunk_id).update(**changes)
+    if chunk.skipped <= 0:
+        changes["processed"] = F("processed") + 1
+    PayoutBatch.objects.filter(pk=chunk.batch_id).update(**changes)
+
+
+def move_failed_count(chunk_id: int, *, to: str, n: int = 1) -> int | None:
     """Move `n` counts of the chunk's `failed` to `done` or `skipped` (and on its batch once
     the chunk has finished, since a finished chunk's counts were already added there); returns
     the chunk's batch id. Call inside atomic()."""

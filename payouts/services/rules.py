@@ -51,7 +51,7 @@ def instrument_fields(
         "count": count,
         "action": action or "",
         "validity_days": validity_days,
-        "policy_version": None,
+        "policy_version": policy_version,
         "memo": "",
     }
     for name, value in (("amount", amount), ("count", count)):

@@ -371,3 +371,21 @@ def test_history_rows_read_in_korean(client, manager, django_capture_on_commit_c
     text = client.get(reverse("admin:payouts_blanketgrant_change", args=[grant.pk])).content
     assert "작성 → 대상 적재 중" in text.decode()
     assert "draft → loading" not in text.decode()
+
+
+def test_the_export_of_an_unreadable_filter_goes_back_to_the_list(client, manager):
+    client.force_login(manager)
+    response = client.get(reverse("admin:payouts_payoutrequest_export") + "?id=abc")
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+def test_csv_cells_that_look_like_formulas_are_defused(client, manager):
+    import csv
+    import io
+
+    PayoutRequestFactory(recipient_id="=HYPERLINK(x)")
+    client.force_login(manager)
+    response = client.get(reverse("admin:payouts_payoutrequest_export"))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[1][2] == "'=HYPERLINK(x)"

@@ -282,3 +282,12 @@ def test_a_time_filter_with_a_far_offset_is_read_not_a_500(django_user_model):
     response = client.get("/api/v1/payouts/requests/?created_after=2020-04-10T15:56:21-20:20")
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?cursor=cD1hYmM%3D", "?created_after=9999-12-31T23:59:59-20:00"],  # p=abc; overflow
+)
+def test_odd_list_parameters_are_400_not_500(django_user_model, query):
+    client, _ = _client(django_user_model, "manager")
+    assert client.get(f"/api/v1/payouts/requests/{query}").status_code == 400

@@ -345,3 +345,31 @@ def test_a_request_committed_late_inside_a_planned_range_keeps_the_counts_right(
     assert batch.status == "finished"
     report = reconciliation_report()
     assert report.ok, report
+
+
+def test_an_outcome_recorded_after_its_chunk_finished_keeps_the_batch_exact():
+    from payouts.issuers import Delivery
+    from payouts.selectors import reconciliation_report
+    from payouts.services.issuing import deliver_and_record
+
+    first, _second = PayoutRequestFactory.create_batch(2)
+    batch, _ = payout_batch_start_nightly(chunk_size=10)
+    [chunk] = list(batch.chunks.all())
+
+    class OverlappingRun:
+        """A delivery during which a second run of the same chunk (a resume) finishes it."""
+
+        name = "http"
+        bulk = False
+
+        def deliver(self, request):
+            payout_chunk_run(chunk_id=chunk.pk)  # issues the other, skips this one (issuing)
+            return Delivery(external_ref="bill-1", attempts=1)
+
+    request = PayoutRequest.objects.get(pk=first.pk)
+    assert deliver_and_record(request, issuer=OverlappingRun(), events=True, chunk=chunk)
+    chunk.refresh_from_db()
+    batch.refresh_from_db()
+    assert (chunk.total, chunk.done, chunk.skipped) == (2, 2, 0)
+    assert (batch.total, batch.done, batch.failed, batch.skipped) == (2, 2, 0, 0)
+    assert reconciliation_report().ok

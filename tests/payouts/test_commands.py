@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from payouts.models import BlanketGrant, LedgerEntry, PayoutRequest
+from payouts.models import BlanketGrant, LedgerEntry, PayoutBatch, PayoutRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +29,10 @@ def test_blanket_grant_command_from_a_csv_file_issues_everyone_once(tmp_path):
     path.write_text("recipient_id\nU1\nU2\nU3\n", encoding="utf-8")
     output = _grant(f"--csv={path}", "--inline")
     assert "새 대상 3건" in output and "3건 지급" in output
+    # Run again: nothing new, no batch (an empty one would only add noise).
     output = _grant(f"--csv={path}", "--inline")
-    assert "새 대상 0건" in output and "0건 지급" in output
+    assert "새 대상 0건" in output and "이미 모두 지급되었습니다" in output
+    assert PayoutBatch.objects.count() == 1
     assert LedgerEntry.objects.count() == 3
     assert BlanketGrant.objects.get().status == "done"
 

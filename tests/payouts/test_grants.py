@@ -286,15 +286,19 @@ def test_the_sweep_runs_a_stalled_load_again_and_issues_everyone_once(
 
     from payouts.services.grants import blanket_grants_resume_stalled_loads
 
-    grant = BlanketGrantFactory(synthetic_count=10)
+    # A worker's run (admin, task) whose worker died mid-load.
+    grant = BlanketGrantFactory(synthetic_count=10, run_by_worker=True)
     with pytest.raises(SystemExit):
         blanket_grant_load(
             grant=grant, recipients=_killed_after(synthetic_recipients(10), 4), slice_size=2
         )
-    live = BlanketGrantFactory(synthetic_count=5)
+    live = BlanketGrantFactory(synthetic_count=5, run_by_worker=True)
     BlanketGrant.objects.filter(pk=live.pk).update(status=BlanketGrant.Status.LOADING)
+    # A command-line load (its CSV a local file, maybe --no-issue) is the operator's to rerun.
+    cli = BlanketGrantFactory(synthetic_count=5)
     stale = timezone.now() - dt.timedelta(minutes=settings.PAYOUTS_STALLED_AFTER_MINUTES + 1)
-    BlanketGrant.objects.filter(pk=grant.pk).update(updated_at=stale)
+    BlanketGrant.objects.filter(pk=cli.pk).update(status=BlanketGrant.Status.LOADING)
+    BlanketGrant.objects.filter(pk__in=[grant.pk, cli.pk]).update(updated_at=stale)
 
     with django_capture_on_commit_callbacks(execute=True):
         resumed = blanket_grants_resume_stalled_loads()
@@ -304,7 +308,8 @@ def test_the_sweep_runs_a_stalled_load_again_and_issues_everyone_once(
     assert LedgerEntry.objects.filter(grant=grant).count() == 10
     assert PayoutRequest.objects.filter(grant=grant, status="issued").count() == 10
     live.refresh_from_db()
-    assert live.status == BlanketGrant.Status.LOADING
+    cli.refresh_from_db()
+    assert live.status == cli.status == BlanketGrant.Status.LOADING
 
 
 def test_a_grant_still_loading_cannot_be_released():
@@ -354,3 +359,84 @@ def test_the_console_shows_a_grants_history_and_hides_demo_fields_from_managers(
     assert "상태 이력" in page
     assert "대상 적재 중" in page and "대상 적재됨" in page
     assert "합성 대상 수" not in page
+
+
+def test_an_error_in_a_repeated_run_never_fails_a_released_grant(
+    django_capture_on_commit_callbacks,
+):
+    from unittest import mock
+
+    grant = BlanketGrantFactory(synthetic_count=4)
+    with mock.patch("payouts.tasks.run_chunk.delay"):  # released, its chunks still queued
+        blanket_grant_run(grant_id=grant.pk)
+    grant.refresh_from_db()
+    assert grant.status == BlanketGrant.Status.ISSUING
+    with (
+        mock.patch(
+            "payouts.services.grants.payout_batch_start_for_grant",
+            side_effect=RuntimeError("database hiccup"),
+        ),
+        pytest.raises(RuntimeError),
+    ):
+        blanket_grant_run(grant_id=grant.pk)
+    grant.refresh_from_db()
+    assert grant.status == BlanketGrant.Status.ISSUING  # its batch goes on
+    assert "database hiccup" in grant.error
+
+
+def test_reloading_a_finished_grant_with_nothing_new_leaves_it_finished(
+    django_capture_on_commit_callbacks,
+):
+    grant = BlanketGrantFactory(synthetic_count=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        blanket_grant_run(grant_id=grant.pk)
+    blanket_grant_load(grant=grant, recipients=synthetic_recipients(3))
+    grant.refresh_from_db()
+    assert grant.status == BlanketGrant.Status.DONE
+
+
+def test_a_grant_with_a_failed_request_left_stays_issuing(django_capture_on_commit_callbacks):
+    from payouts.services.batches import payout_batch_start_for_grant
+
+    grant = BlanketGrantFactory(synthetic_count=2)
+    blanket_grant_load(grant=grant, recipients=synthetic_recipients(2))
+    PayoutRequest.objects.filter(grant=grant).update(status="failed")
+    grant.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = payout_batch_start_for_grant(grant=grant)
+    assert batch.total == 0
+    grant.refresh_from_db()
+    assert grant.status == BlanketGrant.Status.ISSUING  # the failed ones are still to retry
+
+
+def test_an_admin_run_whose_task_is_lost_is_picked_up_by_the_sweep(
+    django_capture_on_commit_callbacks, settings
+):
+    import datetime as dt
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    from payouts.services.grants import blanket_grant_start, blanket_grants_resume_stalled_loads
+
+    grant = BlanketGrantFactory(synthetic_count=3)
+    with (
+        mock_delay(side_effect=OperationalError("broker down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        blanket_grant_start(grant_id=grant.pk)
+    grant.refresh_from_db()
+    assert (grant.status, grant.run_by_worker) == (BlanketGrant.Status.LOADING, True)
+    stale = timezone.now() - dt.timedelta(minutes=settings.PAYOUTS_STALLED_AFTER_MINUTES + 1)
+    BlanketGrant.objects.filter(pk=grant.pk).update(updated_at=stale)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert blanket_grants_resume_stalled_loads() == [grant.pk]
+    grant.refresh_from_db()
+    assert grant.status == BlanketGrant.Status.DONE
+    assert LedgerEntry.objects.filter(grant=grant).count() == 3
+
+
+def mock_delay(**kwargs):
+    from unittest import mock
+
+    return mock.patch("payouts.tasks.run_blanket_grant.delay", **kwargs)

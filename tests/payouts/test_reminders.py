@@ -109,3 +109,29 @@ def test_a_finished_blanket_grant_sends_one_notice_to_its_segment(
     notice = Notification.objects.get()
     assert (notice.kind, notice.recipient_id) == ("grant_issued", "")
     assert "1015 장애 당시 이용자 대상 4명" in notice.body
+
+
+def test_a_grant_all_cancelled_sends_no_notice_and_a_second_finish_sends_another(
+    django_capture_on_commit_callbacks,
+):
+    from payouts.models import Notification
+    from payouts.services.grant_loading import blanket_grant_load, synthetic_recipients
+    from payouts.services.grants import blanket_grant_run
+    from payouts.services.requests import payout_request_cancel
+    from tests.payouts.factories import BlanketGrantFactory
+
+    cancelled = BlanketGrantFactory(synthetic_count=2)
+    blanket_grant_load(grant=cancelled, recipients=synthetic_recipients(2))
+    for pk in cancelled.requests.values_list("pk", flat=True):
+        payout_request_cancel(request_id=pk, reason="중단")
+    assert not Notification.objects.exists()
+
+    grant = BlanketGrantFactory(synthetic_count=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        blanket_grant_run(grant_id=grant.pk)
+    # New recipients for the same grant, issued: it finishes again and says so again.
+    with django_capture_on_commit_callbacks(execute=True):
+        blanket_grant_run(grant_id=grant.pk, recipients=["EXTRA-1"])
+    bodies = list(Notification.objects.order_by("id").values_list("body", flat=True))
+    assert len(bodies) == 2
+    assert "2명" in bodies[0] and "3명" in bodies[1]

@@ -88,6 +88,11 @@ class Command(BaseCommand):
         self.stdout.write(f"{grant.code}: 새 대상 {added:,}건 (전체 {grant.recipients_count:,}건)")
         if o["no_issue"]:
             return
+        grant.refresh_from_db()
+        if grant.status == grant.Status.DONE:
+            # Run again with nothing new: no batch (an empty one would only add noise).
+            self.stdout.write(f"{grant.code}: 이미 모두 지급되었습니다.")
+            return
         batch = batches.payout_batch_start_for_grant(grant=grant, enqueue=not o["inline"])
         if o["inline"]:
             for chunk_id in batch.chunks.order_by("index").values_list("pk", flat=True):
