@@ -16,14 +16,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from payouts.issuers import close_issuer, get_issuer
 from payouts.models import BlanketGrant, PayoutBatch, PayoutRequest, RecipientKind
 from payouts.services.batches import payout_batch_start_for_grant
 from payouts.services.enqueue import RUN_BLANKET_GRANT, delay_after_commit
-from payouts.services.grant_direct import blanket_grant_load_and_issue
 from payouts.services.grant_loading import (
     BlanketGrantError,
     blanket_grant_load,
@@ -215,15 +213,7 @@ def blanket_grant_run(
     try:
         source = recipients if recipients is not None else recipients_of(grant)
         try:
-            if _one_pass_possible():
-                batch = blanket_grant_load_and_issue(grant=grant, recipients=source, actor=actor)
-                grant.refresh_from_db()
-                if batch is not None and grant.status == BlanketGrant.Status.DONE:
-                    return batch
-                if batch is None:  # a planned batch of the grant runs: load, it issues
-                    blanket_grant_load(grant=grant, recipients=source)
-            else:
-                blanket_grant_load(grant=grant, recipients=source)
+            blanket_grant_load(grant=grant, recipients=source)
         finally:
             if grant.recipients_csv:
                 grant.recipients_csv.close()
@@ -233,18 +223,6 @@ def blanket_grant_run(
         if grant.status != BlanketGrant.Status.FAILED:
             blanket_grant_mark_failed(grant=grant, error=f"{type(exc).__name__}: {exc}")
         raise
-
-
-def _one_pass_possible() -> bool:
-    """Load and issue in one pass where the issuer has nothing to deliver (the ledger
-    issuer) and the database can do it in one statement (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return False
-    issuer = get_issuer()
-    try:
-        return issuer.bulk
-    finally:
-        close_issuer(issuer)
 
 
 def blanket_grants_resume_stalled_loads(*, older_than: timedelta | None = None) -> list[int]:
