@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from policies.evaluator import Quote, TierQuote, evaluate, evaluate_one_tier
-from policies.models import FareBand, PolicyVersion, Rule, RuleRow, TierOutcome
+from policies.models import PolicyVersion, Rule, RuleRow, TierOutcome
 
 
 class NoPublishedPolicy(LookupError):
@@ -98,23 +98,17 @@ def rules_of(version: PolicyVersion) -> QuerySet[Rule]:
     return version.rules.order_by("order", "code").prefetch_related(_rows_prefetch())
 
 
-def rule_for_quote(version: PolicyVersion, code: str) -> Rule:
-    rule = rules_of(version).filter(code=code).first()
-    if rule is None:
-        raise UnknownRule(f"정책 v{version.number}에 유형 {code!r}이(가) 없습니다.")
-    return rule
-
-
 def tier_quote(
     *, rule_code: str, row_code: str, tier: int, facts: Any, version_number: int
 ) -> TierQuote:
     """One tier of one row of a given version on the facts: the amounts a decision recomputes
     on the server. Raises UnknownRule/UnknownVersion, FactsInvalid, RowDoesNotApply (facts
     outside the row), or LookupError (no such row or tier)."""
-    version = version_by_number(version_number)
-    version = PolicyVersion.objects.prefetch_related("fare_bands").get(pk=version.pk)
-    rule = rule_for_quote(version, rule_code)
-    return evaluate_one_tier(version=version, rule=rule, row_code=row_code, tier=tier, facts=facts)
+    loaded = book(version_number)
+    rule = _rule_of(loaded, rule_code)
+    return evaluate_one_tier(
+        version=loaded.version, rule=rule, row_code=row_code, tier=tier, facts=facts
+    )
 
 
 def tier_role(*, version_number: int, tier: int, kind: str) -> str:
@@ -129,11 +123,10 @@ CURRENT_KEY = "policies:current-version"
 
 @dataclass(frozen=True)
 class LoadedBook:
-    """A version with its bands and rules (rows, conditions, penalties, outcomes, effects)
-    read once; evaluating on it runs no query."""
+    """A version (its fare bands prefetched) with its rules (rows, conditions, penalties,
+    outcomes, effects) read once; evaluating on it runs no query."""
 
     version: PolicyVersion
-    bands: list[FareBand]
     rules: dict[str, Rule]
 
 
@@ -184,11 +177,7 @@ def book(number: int) -> LoadedBook:
     version = PolicyVersion.objects.prefetch_related("fare_bands").filter(number=number).first()
     if version is None:
         raise UnknownVersion(f"정책 버전 {number}이(가) 없습니다.")
-    loaded = LoadedBook(
-        version=version,
-        bands=list(version.fare_bands.all()),
-        rules={rule.code: rule for rule in rules_of(version)},
-    )
+    loaded = LoadedBook(version=version, rules={rule.code: rule for rule in rules_of(version)})
     if version.status != PolicyVersion.Status.DRAFT:
         with _books_lock:
             _books[number] = loaded
@@ -201,7 +190,12 @@ def quote(*, rule_code: str, target: str, facts: Any, version_number: int | None
     """The policy's offer for a case: every tier's outcome under the given (or current)
     version. Raises UnknownRule/UnknownVersion/NoPublishedPolicy, FactsInvalid, NoMatchingRow."""
     loaded = book(current_number() if version_number is None else version_number)
-    rule = loaded.rules.get(rule_code)
-    if rule is None:
-        raise UnknownRule(f"정책 v{loaded.version.number}에 유형 {rule_code!r}이(가) 없습니다.")
+    rule = _rule_of(loaded, rule_code)
     return evaluate(version=loaded.version, rule=rule, target=target, facts=facts)
+
+
+def _rule_of(loaded: LoadedBook, code: str) -> Rule:
+    rule = loaded.rules.get(code)
+    if rule is None:
+        raise UnknownRule(f"정책 v{loaded.version.number}에 유형 {code!r}이(가) 없습니다.")
+    return rule
