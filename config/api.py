@@ -35,7 +35,7 @@ class ThrottleUnauthenticated:
     """
 
     def initial(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        from rest_framework.throttling import AnonRateThrottle
+        from config.throttling import AnonRateThrottle
 
         try:
             super().initial(request, *args, **kwargs)  # type: ignore[misc]

@@ -2,14 +2,19 @@
 
 import datetime as dt
 import re
+import threading
+import time
+from collections import OrderedDict
 from functools import cache
 
+import psycopg
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import DateTimeField
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions
@@ -59,12 +64,10 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):  # type: ignore[no-untyped-def]
         if not TOKEN_KEY.match(key):
             raise exceptions.AuthenticationFailed("토큰이 올바르지 않습니다.")
-        sql, names = _token_sql()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [key])
-            row = cursor.fetchone()
+        row = _token_row(key)
         if row is None:
             raise exceptions.AuthenticationFailed("토큰이 올바르지 않습니다.")
+        _, names = _token_sql()
         created, *values, perms = row
         User = get_user_model()
         user = User.from_db(connection.alias, names, _aware(User, names, values))
@@ -80,6 +83,70 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         token = Token(key=key, user=user, created=created)
         token._state.adding = False
         return user, token
+
+
+# Token rows read in the last API_AUTH_CACHE_SECONDS, by key: (read until, row). A process
+# serving the API reads the same few tokens over and over; re-reading them costs more than the
+# rest of a quote. What changes a row (a token deleted or rotated, a user saved, a membership
+# or a group's permissions changed) empties this process's copy at once, through the signals
+# below; other processes keep theirs for at most API_AUTH_CACHE_SECONDS. Only found tokens are
+# kept, so a new token works at once.
+_recent: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
+_recent_lock = threading.Lock()
+_RECENT_MAX = 10_000
+
+
+def _token_row(key: str) -> tuple | None:
+    ttl = settings.API_AUTH_CACHE_SECONDS
+    if ttl > 0:
+        with _recent_lock:
+            hit = _recent.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+    sql, _ = _token_sql()
+    with _cursor() as cursor:
+        cursor.execute(sql, [key])
+        row = cursor.fetchone()
+    if row is not None and ttl > 0:
+        with _recent_lock:
+            _recent[key] = (time.monotonic() + ttl, tuple(row))
+            _recent.move_to_end(key)
+            while len(_recent) > _RECENT_MAX:
+                _recent.popitem(last=False)
+    return row
+
+
+def forget_tokens(**kwargs: object) -> None:
+    """Empty this process's copy of token rows (a signal receiver)."""
+    with _recent_lock:
+        _recent.clear()
+
+
+_User = get_user_model()
+for _model in (Token, _User, Group):
+    post_save.connect(forget_tokens, sender=_model, dispatch_uid=f"forget-tokens-save-{_model}")
+    post_delete.connect(forget_tokens, sender=_model, dispatch_uid=f"forget-tokens-del-{_model}")
+for _through in (_User.groups.through, _User.user_permissions.through, Group.permissions.through):
+    m2m_changed.connect(forget_tokens, sender=_through, dispatch_uid=f"forget-tokens-{_through}")
+
+
+class _PreparedCursor(psycopg.Cursor):
+    """Binds on the server and keeps the statement prepared on the connection: planning the
+    token query costs PostgreSQL twice what running it does, on every API call."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[no-untyped-def, override]
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+def _cursor():  # type: ignore[no-untyped-def]
+    """A cursor for the token query, logged like any other (the debug toolbar, tests)."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = _PreparedCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)  # type: ignore[arg-type]
+    return connection.make_cursor(raw)  # type: ignore[arg-type]
 
 
 def _aware_value(value):  # type: ignore[no-untyped-def]

@@ -69,13 +69,16 @@ def celery_eager():
 
 @pytest.fixture(autouse=True)
 def _fresh_policy_books():
-    """Books read into memory belong to one test's database: a rolled-back or flushed
-    database may reuse a version number with other content."""
+    """Books and token rows read into memory belong to one test's database: a rolled-back or
+    flushed database may reuse a version number, or a user's id, with other content."""
+    from config.authentication import forget_tokens
     from policies.selectors import forget_books
 
     forget_books()
+    forget_tokens()
     yield
     forget_books()
+    forget_tokens()
 
 
 @pytest.fixture(autouse=True)
