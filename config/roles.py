@@ -30,11 +30,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "rowpenalty": ["view"],
             "effect": ["view"],
         },
-        "claims": {},
+        "claims": {"claim": ["view", "add"], "claimdecision": ["view"], "claimevent": ["view"]},
         "payouts": {"payoutrequest": ["view"]},
         "custom": {"policies": ["quote_policy"]},
     },
     MANAGER: {
+        "claims": {"claim": ["view", "add"], "claimdecision": ["view"], "claimevent": ["view"]},
         "policies": {
             "policyversion": ["view", "add", "change"],
             "rule": ["view", "add", "change", "delete"],
@@ -58,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
         },
         "custom": {
             "policies": ["quote_policy", "publish_policyversion"],
+            "claims": ["view_all_claim"],
             "payouts": [
                 "retry_payoutrequest",
                 "cancel_payoutrequest",

@@ -26,6 +26,7 @@ class SchemaView(ThrottleUnauthenticated, SpectacularAPIView):
 api_v1 = [
     path("", include("policies.api.urls")),
     path("", include("payouts.api.urls")),
+    path("", include("claims.api.urls")),
 ]
 
 if settings.PASSWORD_RESET_BY_MAIL:

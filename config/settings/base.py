@@ -320,7 +320,9 @@ PAYOUTS_ISSUING_TIMEOUT_MINUTES = env.int("PAYOUTS_ISSUING_TIMEOUT_MINUTES", def
 PAYOUTS_STUCK_AFTER_DAYS = env.int("PAYOUTS_STUCK_AFTER_DAYS", default=3)
 # Who sees which payout request: managers all; others those of the claim decisions they may
 # see, which the claims workflow names through this hook (dotted path to f(user) -> refs).
-PAYOUTS_VISIBLE_DECISIONS = env("PAYOUTS_VISIBLE_DECISIONS", default="")
+PAYOUTS_VISIBLE_DECISIONS = env(
+    "PAYOUTS_VISIBLE_DECISIONS", default="claims.selectors.decision_refs_visible_to"
+)
 # Models (`app_label.Model`) whose rows `payouts_blanket_grant --queryset` may grant to: the
 # account tables, never an arbitrary table. Empty: --queryset is refused.
 PAYOUTS_GRANT_QUERYSETS = env.list("PAYOUTS_GRANT_QUERYSETS", default=[])

@@ -1,0 +1,187 @@
+"""Claims API: file a claim, decide its tiers, read it. One view per operation."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims import selectors, services
+from claims.api.serializers import (
+    ClaimCreateSerializer,
+    ClaimListItemSerializer,
+    ClaimSerializer,
+    GrantSerializer,
+    ReasonSerializer,
+    RefuseSerializer,
+)
+from claims.filters import ClaimFilter
+from claims.models import Claim
+from config.api import ThrottleUnauthenticated
+
+
+class CanFile(permissions.BasePermission):
+    message = "클레임 접수 권한(상담사·관리자)이 필요합니다."
+
+    def has_permission(self, request, view):  # type: ignore[no-untyped-def]
+        return bool(request.user and request.user.has_perm("claims.add_claim"))
+
+
+class CanView(permissions.BasePermission):
+    message = "클레임 조회 권한이 필요합니다."
+
+    def has_permission(self, request, view):  # type: ignore[no-untyped-def]
+        return bool(request.user and request.user.has_perm("claims.view_claim"))
+
+
+def claim_payload(claim: Claim, user: Any) -> dict[str, Any]:
+    """The claim as the API shows it: its offers recomputed under its own version."""
+    claim = selectors.claim_detail(claim.pk, user)
+    offers = selectors.offers_of(claim)
+    return ClaimSerializer(
+        {
+            "id": claim.pk,
+            "status": claim.status,
+            "tier": claim.tier,
+            "policy_version": claim.policy_version,
+            "rule": claim.rule,
+            "row": claim.row,
+            "target": claim.target,
+            "call_id": claim.call_id,
+            "customer_id": claim.customer_id,
+            "driver_id": claim.driver_id,
+            "facts": claim.facts,
+            "memo": claim.memo,
+            "created_by": claim.created_by.username,
+            "created_at": claim.created_at,
+            "offers": offers["tiers"],
+            "penalties": offers["penalties"],
+            "duplicates": selectors.duplicates_of(claim),
+            "decisions": list(claim.decisions.all()),
+            "events": list(claim.events.all()),
+            "payout_requests": list(selectors.payout_requests_of(claim)),
+        }
+    ).data
+
+
+def _visible(request: Request, pk: int) -> Claim:
+    try:
+        return selectors.claim_detail(pk, request.user)
+    except Claim.DoesNotExist as exc:
+        raise NotFound("클레임을 찾을 수 없습니다.") from exc
+
+
+def _decide(request: Request, pk: int, action: Any, **kwargs: Any) -> Response:
+    claim = _visible(request, pk)
+    try:
+        action(claim_id=claim.pk, actor=request.user, **kwargs)
+    except services.ClaimInputError as exc:
+        raise ValidationError(exc.errors) from exc
+    except services.ClaimForbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.ClaimStateError as exc:
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    return Response(claim_payload(claim, request.user))
+
+
+CONFLICT = OpenApiResponse(
+    description="클레임 상태가 허용하지 않음 (이미 종결, 현재 차수가 아님, 이미 결정된 차수)"
+)
+
+
+class ClaimListCreateView(ThrottleUnauthenticated, generics.ListAPIView):
+    """Claims the user may see (an agent's own; managers all), newest first; or file one."""
+
+    serializer_class = ClaimListItemSerializer
+    filterset_class = ClaimFilter
+
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        extra = CanFile() if self.request.method == "POST" else CanView()
+        return [permissions.IsAuthenticated(), extra]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.claims_visible_to(self.request.user).order_by("-id")
+
+    @extend_schema(request=ClaimCreateSerializer, responses={201: ClaimSerializer})
+    def post(self, request: Request) -> Response:
+        data = ClaimCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            claim = services.claim_create(
+                actor=request.user,  # type: ignore[arg-type]
+                rule=v["rule"],
+                target=v["target"],
+                call_id=v["call_id"],
+                facts=v["facts"],
+                customer=services.Party(**v["customer"]) if v.get("customer") else None,
+                driver=services.Party(**v["driver"]) if v.get("driver") else None,
+                memo=v["memo"],
+            )
+        except services.ClaimInputError as exc:
+            raise ValidationError(exc.errors) from exc
+        return Response(claim_payload(claim, request.user), status=status.HTTP_201_CREATED)
+
+
+class ClaimDetailView(ThrottleUnauthenticated, APIView):
+    permission_classes = [permissions.IsAuthenticated, CanView]
+
+    @extend_schema(responses={200: ClaimSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(claim_payload(_visible(request, pk), request.user))
+
+
+class ClaimGrantView(ThrottleUnauthenticated, APIView):
+    """Grant the current tier (agents tier 1; managers tiers 2, 3 and needs-discussion)."""
+
+    permission_classes = [permissions.IsAuthenticated, CanView]
+
+    @extend_schema(request=GrantSerializer, responses={200: ClaimSerializer, 409: CONFLICT})
+    def post(self, request: Request, pk: int) -> Response:
+        data = GrantSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        return _decide(
+            request, pk, services.claim_grant, tier=v["tier"], amount=v.get("amount"),
+            instrument=v.get("instrument"), reason=v["reason"],
+        )  # fmt: skip
+
+
+class ClaimRefuseView(ThrottleUnauthenticated, APIView):
+    """The claimant refused the current tier: the next tier, or closed as refused."""
+
+    permission_classes = [permissions.IsAuthenticated, CanView]
+
+    @extend_schema(request=RefuseSerializer, responses={200: ClaimSerializer, 409: CONFLICT})
+    def post(self, request: Request, pk: int) -> Response:
+        data = RefuseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        return _decide(request, pk, services.claim_refuse, tier=v["tier"], reason=v["reason"])
+
+
+class ClaimRejectView(ThrottleUnauthenticated, APIView):
+    """Close without payment (managers), with a reason."""
+
+    permission_classes = [permissions.IsAuthenticated, CanView]
+
+    @extend_schema(request=ReasonSerializer, responses={200: ClaimSerializer, 409: CONFLICT})
+    def post(self, request: Request, pk: int) -> Response:
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _decide(request, pk, services.claim_reject, reason=data.validated_data["reason"])
+
+
+class ClaimCancelView(ThrottleUnauthenticated, APIView):
+    """Withdraw (the agent who filed it, or a manager), with a reason."""
+
+    permission_classes = [permissions.IsAuthenticated, CanView]
+
+    @extend_schema(request=ReasonSerializer, responses={200: ClaimSerializer, 409: CONFLICT})
+    def post(self, request: Request, pk: int) -> Response:
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _decide(request, pk, services.claim_cancel, reason=data.validated_data["reason"])

@@ -1,0 +1,429 @@
+"""Every write of a claim: filing, and the decisions of its tiers.
+
+Each service owns its transaction: the claim row is locked first, so two people deciding the
+same claim at once are serialised and the second finds the state the first left (and the
+unique key on claim and tier stands behind that). Amounts are recomputed from the claim's
+policy version and facts; a posted amount is only a pick inside a range, or a manager's
+amount for a needs-discussion outcome. A decision's payout requests are created in the same
+transaction, keyed `claim-{id}-t{tier}-e{effect index}`, so they are made once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from claims.models import Claim, ClaimDecision, ClaimEvent
+from config.roles import AGENT, MANAGER
+from payouts.models import Instrument
+from payouts.services.requests import payout_request_create
+from payouts.services.rules import PayoutRuleError
+from policies import selectors as policy
+from policies.evaluator import (
+    EffectQuote,
+    IncompleteBook,
+    NoMatchingRow,
+    PickOutOfRange,
+    RowDoesNotApply,
+    TierQuote,
+    check_pick,
+)
+from policies.facts import FactsInvalid
+from policies.models import OutcomeKind, PaymentAction
+
+Status = Claim.Status
+Kind = ClaimDecision.Kind
+
+# Payment actions that move an amount; the others act on the payment as a whole.
+_ACTIONS_WITH_AMOUNT = {PaymentAction.RECHARGE, PaymentAction.FORCED_DISCOUNT}
+_PARTY_LABEL = {"customer": "고객", "driver": "기사"}
+
+
+class ClaimInputError(ValueError):
+    """Field → messages, answered as a 400."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class ClaimStateError(Exception):
+    """The claim's state does not allow the action (a 409)."""
+
+
+class ClaimForbidden(Exception):
+    """The actor's role may not take this decision (a 403)."""
+
+
+@dataclass(frozen=True)
+class Party:
+    external_id: str
+    name: str = ""
+    phone: str = ""
+
+
+# --- filing ---------------------------------------------------------------------------------
+
+
+def claim_create(
+    *,
+    actor: User,
+    rule: str,
+    target: str,
+    call_id: str,
+    facts: dict[str, Any],
+    customer: Party | None = None,
+    driver: Party | None = None,
+    memo: str = "",
+) -> Claim:
+    """File a claim under the current policy version. Raises ClaimInputError when the rule,
+    the facts or a party needed by the matched row is wrong or missing, or when no row of the
+    rule covers the case."""
+    quote = _quote(rule=rule, target=target, facts=facts, version_number=None)
+    if quote.row is None:
+        raise ClaimInputError({"facts": [quote.notes or "이 사실로는 보상 대상이 아닙니다."]})
+    parties = {"customer": customer, "driver": driver}
+    needed = {target} | _parties_named(quote)
+    missing = {
+        kind: [f"이 유형에는 {_PARTY_LABEL[kind]} 정보가 필요합니다."]
+        for kind in sorted(needed)
+        if kind in parties and (parties[kind] is None or not parties[kind].external_id)  # type: ignore[union-attr]
+    }
+    if missing:
+        raise ClaimInputError(missing)
+    with transaction.atomic():
+        claim = Claim.objects.create(
+            rule=rule,
+            row=quote.row,
+            target=target,
+            call_id=call_id,
+            customer_id=customer.external_id if customer else "",
+            driver_id=driver.external_id if driver else "",
+            policy_version=quote.policy_version,
+            facts=quote.facts,
+            memo=memo,
+            created_by=actor,
+        )
+        ClaimEvent.objects.create(
+            claim=claim, to_status=Status.OPEN, to_tier=1, actor=actor, reason="접수"
+        )
+    return claim
+
+
+def _parties_named(quote: Any) -> set[str]:
+    """The parties the matched row pays or sanctions (they must be known to act on them)."""
+    named = {p.subject for p in quote.penalties}
+    for tier in quote.tiers:
+        for effect in tier.effects:
+            named.add(effect.recipient)
+    return named
+
+
+def _quote(*, rule: str, target: str, facts: Any, version_number: int | None) -> Any:
+    try:
+        return policy.quote(
+            rule_code=rule, target=target, facts=facts, version_number=version_number
+        )
+    except policy.UnknownRule as exc:
+        raise ClaimInputError({"rule": [str(exc)]}) from exc
+    except FactsInvalid as exc:
+        raise ClaimInputError({"facts": exc.errors}) from exc  # type: ignore[dict-item]
+    except NoMatchingRow as exc:
+        raise ClaimInputError({"target": [str(exc)]}) from exc
+    except (IncompleteBook, policy.NoPublishedPolicy, policy.UnknownVersion) as exc:
+        raise ClaimInputError({"policy_version": [str(exc)]}) from exc
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+def claim_grant(
+    *,
+    claim_id: int,
+    actor: User,
+    tier: int,
+    amount: int | None = None,
+    instrument: str | None = None,
+    reason: str = "",
+) -> Claim:
+    """Grant the claim's current tier: its effects that trigger on the grant are paid (one
+    payout request each), the claim is `granted`. Tiers do not stack: only this tier's effects
+    are paid."""
+    with transaction.atomic():
+        claim = _locked_open_at(claim_id, tier)
+        offer = _tier_offer(claim, tier)
+        _check_role(actor, offer.role, f"{tier}차 지급")
+        if offer.kind == OutcomeKind.NOT_COVERED:
+            raise ClaimInputError({"tier": [offer.note or "이 차수는 보상 대상이 아닙니다."]})
+        if offer.kind == OutcomeKind.NEEDS_DISCUSSION:
+            effects = [_discussion_effect(claim, amount, instrument, reason)]
+            picked = amount
+        else:
+            if instrument:
+                raise ClaimInputError({"instrument": ["지급수단은 논의 필요 결과에서만 정합니다."]})
+            effects, picked = _picked(offer.effects, amount)
+        paid = [(i, e) for i, e in enumerate(effects) if _pays_on_grant(e)]
+        decision = _decide(
+            claim, actor, tier, Kind.GRANTED, offer, effects, reason, amount=picked,
+            instrument=(instrument or offer.instrument or ""),
+        )  # fmt: skip
+        for index, effect in paid:
+            _pay(claim, decision, index, effect)
+        _move(claim, to=Status.GRANTED, tier=tier, actor=actor, reason=reason or f"{tier}차 지급")
+    return claim
+
+
+def claim_refuse(*, claim_id: int, actor: User, tier: int, reason: str = "") -> Claim:
+    """Record the claimant's refusal of the current tier: effects that trigger on that
+    refusal are paid, and the claim moves to the next tier the row defines, or closes as
+    `refused` after the last."""
+    with transaction.atomic():
+        claim = _locked_open_at(claim_id, tier)
+        offer = _tier_offer(claim, tier)
+        _check_role(actor, offer.role, f"{tier}차 거부 기록")
+        effects = list(offer.effects)
+        decision = _decide(claim, actor, tier, Kind.REFUSED, offer, effects, reason)
+        for index, effect in enumerate(effects):
+            if _pays_on_refusal(effect, tier):
+                _pay(claim, decision, index, effect)
+        later = [t.tier for t in _quote_of(claim).tiers if t.tier > tier]
+        if later:
+            _move(claim, to=Status.OPEN, tier=min(later), actor=actor,
+                  reason=reason or f"{tier}차 거부")  # fmt: skip
+        else:
+            _move(claim, to=Status.REFUSED, tier=tier, actor=actor,
+                  reason=reason or f"{tier}차 거부 (마지막 차수)")  # fmt: skip
+    return claim
+
+
+def claim_reject(*, claim_id: int, actor: User, reason: str) -> Claim:
+    """Close an open claim without payment (a manager's decision, with a reason)."""
+    return _close(claim_id, actor, reason, Kind.REJECTED, Status.REJECTED, managers_only=True)
+
+
+def claim_cancel(*, claim_id: int, actor: User, reason: str) -> Claim:
+    """Withdraw an open claim (the agent who filed it, or a manager), with a reason."""
+    return _close(claim_id, actor, reason, Kind.CANCELLED, Status.CANCELLED, managers_only=False)
+
+
+def _close(
+    claim_id: int, actor: User, reason: str, kind: str, to: str, *, managers_only: bool
+) -> Claim:
+    if not reason.strip():
+        raise ClaimInputError({"reason": ["사유를 입력하세요."]})
+    with transaction.atomic():
+        claim = _locked(claim_id)
+        _check_open(claim)
+        if managers_only or claim.created_by_id != actor.pk:
+            _check_role(actor, MANAGER, Kind(kind).label)
+        _decide(claim, actor, claim.tier, kind, None, [], reason)
+        _move(claim, to=to, tier=claim.tier, actor=actor, reason=reason)
+    return claim
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _locked(claim_id: int) -> Claim:
+    # Claim.DoesNotExist is left to the caller (the API's 404).
+    return Claim.objects.select_for_update().get(pk=claim_id)
+
+
+def _check_open(claim: Claim) -> None:
+    if claim.status != Status.OPEN:
+        raise ClaimStateError(
+            f"클레임 #{claim.pk}은(는) 이미 종결되었습니다 (상태: {claim.get_status_display()})."
+        )
+
+
+def _locked_open_at(claim_id: int, tier: int) -> Claim:
+    claim = _locked(claim_id)
+    _check_open(claim)
+    if tier != claim.tier:
+        raise ClaimStateError(
+            f"클레임 #{claim.pk}의 현재 차수는 {claim.tier}차입니다 "
+            f"({tier}차는 결정할 수 없습니다)."
+        )
+    return claim
+
+
+def _quote_of(claim: Claim) -> Any:
+    return _quote(
+        rule=claim.rule, target=claim.target, facts=claim.facts,
+        version_number=claim.policy_version,
+    )  # fmt: skip
+
+
+def _tier_offer(claim: Claim, tier: int) -> TierQuote:
+    try:
+        return policy.tier_quote(
+            rule_code=claim.rule,
+            row_code=claim.row,
+            tier=tier,
+            facts=claim.facts,
+            version_number=claim.policy_version,
+        )
+    except LookupError as exc:  # no such tier in the row (UnknownRule/Version are LookupErrors)
+        raise ClaimInputError({"tier": [str(exc)]}) from exc
+    except (FactsInvalid, RowDoesNotApply) as exc:
+        raise ClaimInputError({"facts": [str(exc)]}) from exc
+
+
+def may_act(user: User, role: str | None) -> bool:
+    """Whether `user` holds `role` (a manager may do what an agent may)."""
+    if user.is_superuser:
+        return True
+    names = {g.name for g in user.groups.all()}
+    if role == AGENT:
+        return bool(names & {AGENT, MANAGER})
+    return role in names
+
+
+def _check_role(actor: User, role: str | None, what: str) -> None:
+    if not may_act(actor, role):
+        label = {AGENT: "상담사", MANAGER: "관리자"}.get(role or "", role or "?")
+        raise ClaimForbidden(f"{what}은(는) {label} 권한이 필요합니다.")
+
+
+def _picked(effects: list[EffectQuote], amount: int | None) -> tuple[list[EffectQuote], int | None]:
+    """The tier's effects with the approver's pick put into its range effect."""
+    ranged = [i for i, e in enumerate(effects) if e.amount_max is not None and e.type == "grant"]
+    if not ranged:
+        if amount is not None:
+            raise ClaimInputError({"amount": ["이 차수에는 고를 금액이 없습니다."]})
+        return list(effects), None
+    index = ranged[0]
+    effect = effects[index]
+    if amount is None:
+        raise ClaimInputError(
+            {"amount": [f"{effect.amount:,}~{effect.amount_max:,} 안에서 금액을 골라야 합니다."]}
+        )
+    try:
+        check_pick(effect, amount)
+    except PickOutOfRange as exc:
+        raise ClaimInputError({"amount": [str(exc)]}) from exc
+    chosen = EffectQuote(**{**effect.__dict__, "amount": amount, "amount_max": None})
+    return [chosen if i == index else e for i, e in enumerate(effects)], amount
+
+
+def _discussion_effect(
+    claim: Claim, amount: int | None, instrument: str | None, reason: str
+) -> EffectQuote:
+    errors: dict[str, list[str]] = {}
+    allowed = {Instrument.COUPON, Instrument.POINTS}
+    if amount is None or amount <= 0:
+        errors["amount"] = ["논의 결정에는 지급액(양의 정수)이 필요합니다."]
+    if instrument not in allowed:
+        errors["instrument"] = [
+            "논의 결정의 지급수단은 coupon(고객 쿠폰) 또는 points(기사 포인트)입니다."
+        ]
+    if not reason.strip():
+        errors["reason"] = ["논의 결정에는 사유가 필요합니다."]
+    if errors:
+        raise ClaimInputError(errors)
+    return EffectQuote(
+        type="grant",
+        instrument=instrument,
+        amount=amount,
+        amount_max=None,
+        count=None,
+        action=None,
+        payer="platform",
+        recipient=claim.target,
+        trigger={"type": "on_grant", "tier": None, "count": None, "party": None},
+        explain=f"논의 결정: {amount:,}",
+        note=reason,
+    )
+
+
+def _pays_on_grant(effect: EffectQuote) -> bool:
+    return effect.type in ("grant", "action") and effect.trigger.get("type") == "on_grant"
+
+
+def _pays_on_refusal(effect: EffectQuote, tier: int) -> bool:
+    trigger = effect.trigger
+    return (
+        effect.type in ("grant", "action")
+        and trigger.get("type") == "on_refusal"
+        and trigger.get("tier") in (None, tier)
+    )
+
+
+def _decide(
+    claim: Claim,
+    actor: User,
+    tier: int,
+    kind: str,
+    offer: TierQuote | None,
+    effects: list[EffectQuote],
+    reason: str,
+    *,
+    amount: int | None = None,
+    instrument: str = "",
+) -> ClaimDecision:
+    return ClaimDecision.objects.create(
+        claim=claim,
+        ref=f"claim-{claim.pk}-t{tier}",
+        tier=tier,
+        kind=kind,
+        outcome_kind=offer.kind if offer else "",
+        amount=amount,
+        instrument=instrument,
+        effects=[dict(e.__dict__) for e in effects],
+        policy_version=claim.policy_version,
+        row=claim.row,
+        reason=reason,
+        decided_by=actor,
+    )
+
+
+def _pay(claim: Claim, decision: ClaimDecision, index: int, effect: EffectQuote) -> None:
+    recipient_id = claim.party_id(effect.recipient)
+    if not recipient_id:
+        raise ClaimInputError(
+            {
+                effect.recipient: [
+                    f"{_PARTY_LABEL.get(effect.recipient, '대상')} ID가 없어 지급할 수 없습니다."
+                ]
+            }
+        )
+    fields: dict[str, Any] = {}
+    if effect.type == "action":
+        fields["instrument"] = Instrument.PAYMENT_ACTION
+        fields["action"] = effect.action or ""
+        if effect.action in _ACTIONS_WITH_AMOUNT:
+            fields["amount"] = effect.amount
+    elif effect.count is not None and effect.amount is None:
+        fields.update(instrument=effect.instrument, count=effect.count)
+    else:
+        fields.update(instrument=effect.instrument, amount=effect.amount)
+    try:
+        payout_request_create(
+            recipient_kind=effect.recipient,
+            recipient_id=recipient_id,
+            source_kind="claim_decision",
+            source_ref=decision.ref,
+            idempotency_key=f"claim-{claim.pk}-t{decision.tier}-e{index}",
+            policy_version=claim.policy_version,
+            **fields,
+        )
+    except PayoutRuleError as exc:
+        raise ClaimInputError({"amount": [str(exc)]}) from exc
+
+
+def _move(claim: Claim, *, to: str, tier: int, actor: User, reason: str) -> None:
+    if to not in Claim.TRANSITIONS[claim.status]:
+        raise ClaimStateError(
+            f"클레임 #{claim.pk}: {claim.get_status_display()} → {Status(to).label} "
+            "변경은 허용되지 않습니다."
+        )
+    ClaimEvent.objects.create(
+        claim=claim, from_status=claim.status, to_status=to, from_tier=claim.tier, to_tier=tier,
+        actor=actor, reason=reason,
+    )  # fmt: skip
+    claim.status = to
+    claim.tier = tier
+    claim.save(update_fields=["status", "tier", "updated_at"])
