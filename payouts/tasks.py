@@ -66,12 +66,14 @@ def resume_stalled_grant_loads() -> list[int]:
 @shared_task(
     name="payouts.run_blanket_grant", time_limit=50 * 60, soft_time_limit=48 * 60, **_RETRY
 )
-def run_blanket_grant(grant_id: int, actor_id: int | None = None) -> int:
-    """Load a grant's recipients (restartable: ON CONFLICT DO NOTHING) and start its batch."""
+def run_blanket_grant(grant_id: int, actor_id: int | None = None) -> int | None:
+    """Load and issue a grant's recipients (restartable: ON CONFLICT DO NOTHING); its batch,
+    or None when another run of the grant is under way."""
     from django.contrib.auth import get_user_model
 
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    return grants.blanket_grant_run(grant_id=grant_id, actor=actor).pk
+    batch = grants.blanket_grant_run(grant_id=grant_id, actor=actor)
+    return batch.pk if batch is not None else None
 
 
 @shared_task(name="payouts.send_coupon_reminders", time_limit=30 * 60, **_RETRY)

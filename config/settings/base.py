@@ -303,6 +303,9 @@ PAYOUTS_BILLING_MAX_ATTEMPTS = env.int("PAYOUTS_BILLING_MAX_ATTEMPTS", default=4
 PAYOUTS_BILLING_BACKOFF = env.float("PAYOUTS_BILLING_BACKOFF", default=0.5)  # s, doubled per try
 # Requests per chunk of a batch: one chunk is one task and one transaction on the ledger path.
 PAYOUTS_CHUNK_SIZE = env.int("PAYOUTS_CHUNK_SIZE", default=2000)
+# Connections a blanket grant issues its slices on at once, with the ledger issuer on
+# PostgreSQL (payouts/services/grant_direct.py): the work is PostgreSQL's, one backend each.
+PAYOUTS_GRANT_ISSUE_CONNECTIONS = env.int("PAYOUTS_GRANT_ISSUE_CONNECTIONS", default=2)
 # Uploaded recipient CSVs of blanket grants (one account id a line; can be millions of lines).
 PAYOUTS_UPLOAD_ROOT = env.path("PAYOUTS_UPLOAD_ROOT", default=BASE_DIR / "var" / "payouts")
 # Notices go to the outbox table by default (read by the messaging service and by operators);

@@ -39,6 +39,11 @@ class LedgerEntry(models.Model):
     source_kind = models.CharField("출처", max_length=32, choices=SourceKind)
     source_ref = models.CharField("출처 참조", max_length=100, blank=True)
     program = models.CharField("프로그램", max_length=64, blank=True)
+    # The grant and the batch are copies (the request names its grant; the batch is the run
+    # that wrote the row), so the database does not check them row by row: on a grant of
+    # millions, those two checks cost as much as writing the ledger itself. Neither is ever
+    # deleted (no role may), and the ORM still refuses to (PROTECT). The request, the row's
+    # identity, keeps its database constraint.
     grant = models.ForeignKey(
         BlanketGrant,
         verbose_name="일괄 지급",
@@ -46,6 +51,7 @@ class LedgerEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="ledger_entries",
+        db_constraint=False,
     )
     batch = models.ForeignKey(
         PayoutBatch,
@@ -54,6 +60,7 @@ class LedgerEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="ledger_entries",
+        db_constraint=False,
     )
     issued_at = models.DateTimeField("지급 시각")
     issuer = models.CharField("발급 경로", max_length=32, help_text="ledger | http")

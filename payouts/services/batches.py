@@ -31,7 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from payouts.models import (
@@ -211,6 +211,14 @@ def payout_batch_resume(*, batch_id: int) -> int:
             .values_list("pk", flat=True)
         )
         _enqueue_chunks(batch_id, chunk_ids)
+        if not chunk_ids:
+            # Every chunk done but the batch never closed: its run died between its last
+            # commit and the close (a one-pass grant run writes done chunks as it goes).
+            PayoutBatch.objects.filter(
+                pk=batch_id,
+                status=PayoutBatch.Status.RUNNING,
+                chunks_finished__gte=F("chunks_total"),
+            ).update(status=PayoutBatch.Status.FINISHED, finished_at=timezone.now())
     return len(chunk_ids)
 
 

@@ -110,7 +110,7 @@ def synthetic_recipients(count: int) -> Iterator[str]:
     return (f"S{i:09d}" for i in range(count))
 
 
-def _validated(recipients: Iterable[str]) -> Iterator[str]:
+def validated_recipients(recipients: Iterable[str]) -> Iterator[str]:
     for n, value in enumerate(recipients, start=1):
         value = str(value)
         if not value or len(value) > MAX_RECIPIENT_ID or not is_header_safe(value):
@@ -135,7 +135,7 @@ def blanket_grant_load(
         validity=grant.validity_days,
         policy_version=grant.policy_version,
     )
-    stream = _validated(recipients)
+    stream = validated_recipients(recipients)
     added = 0
     postgres = connection.vendor == "postgresql"
     # Visible at once (its own commit), so the admin shows the load under way and a worker
@@ -173,7 +173,7 @@ def blanket_grant_load(
     return added
 
 
-def _common_values(grant: BlanketGrant, fields: dict[str, Any]) -> dict[str, Any]:
+def common_values(grant: BlanketGrant, fields: dict[str, Any]) -> dict[str, Any]:
     return {
         "recipient_kind": grant.recipient_kind,
         "instrument": grant.instrument,
@@ -190,7 +190,7 @@ def _common_values(grant: BlanketGrant, fields: dict[str, Any]) -> dict[str, Any
     }
 
 
-_INSERT_COLUMNS = (
+INSERT_COLUMNS = (
     "recipient_kind",
     "instrument",
     "amount",
@@ -209,12 +209,12 @@ _INSERT_COLUMNS = (
 def _insert_select_sql(source_sql: str, id_expr: str) -> str:
     """INSERT the requests for `id_expr` of each row of `source_sql` (aliased `s`).
 
-    Positional placeholders, in this order: the `_INSERT_COLUMNS` values, the key prefix, the
+    Positional placeholders, in this order: the `INSERT_COLUMNS` values, the key prefix, the
     time twice, then whatever `source_sql` takes.
     """
     table = PayoutRequest._meta.db_table
-    columns = ", ".join(_INSERT_COLUMNS)
-    placeholders = ", ".join("%s" for _ in _INSERT_COLUMNS)
+    columns = ", ".join(INSERT_COLUMNS)
+    placeholders = ", ".join("%s" for _ in INSERT_COLUMNS)
     return f"""
         INSERT INTO {table} ({columns}, recipient_id, idempotency_key, status, attempts,
                              last_error, created_at, updated_at)
@@ -225,9 +225,9 @@ def _insert_select_sql(source_sql: str, id_expr: str) -> str:
 
 
 def _insert_params(grant: BlanketGrant, fields: dict[str, Any]) -> list[Any]:
-    values = _common_values(grant, fields)
+    values = common_values(grant, fields)
     now = timezone.now()
-    return [*(values[c] for c in _INSERT_COLUMNS), grant_key_prefix(grant), now, now]
+    return [*(values[c] for c in INSERT_COLUMNS), grant_key_prefix(grant), now, now]
 
 
 def _load_slice_postgres(grant: BlanketGrant, fields: dict[str, Any], part: list[str]) -> int:
@@ -250,7 +250,7 @@ def _load_slice_postgres(grant: BlanketGrant, fields: dict[str, Any], part: list
 
 
 def _load_slice_orm(grant: BlanketGrant, fields: dict[str, Any], part: list[str]) -> int:
-    values = _common_values(grant, fields)
+    values = common_values(grant, fields)
     prefix = grant_key_prefix(grant)
     before = PayoutRequest.objects.filter(grant=grant).count()
     PayoutRequest.objects.bulk_create(
