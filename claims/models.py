@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from payouts.models import Instrument
+
 MAX_TIER = 3
 
 
@@ -51,6 +53,13 @@ class Claim(models.Model):
     memo = models.TextField("메모", blank=True)
     status = models.CharField("상태", max_length=16, choices=Status, default=Status.OPEN)
     tier = models.PositiveSmallIntegerField("현재 차수", default=1)
+    waiting_for = models.CharField(
+        "결정 권한",
+        max_length=16,
+        choices=[("agent", "상담사"), ("manager", "관리자")],
+        default="agent",
+        help_text="현재 차수를 결정할 수 있는 역할 (정책의 권한 데이터에서)",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="접수자",
@@ -71,7 +80,7 @@ class Claim(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "tier", "created_at"], name="claim_queue"),
+            models.Index(fields=["status", "waiting_for", "created_at"], name="claim_queue"),
             models.Index(fields=["call_id", "rule"], name="claim_call_rule"),
             models.Index(fields=["created_by", "-id"], name="claim_filed_by"),
         ]
@@ -85,6 +94,15 @@ class Claim(models.Model):
 
     def party_id(self, kind: str) -> str:
         return {"customer": self.customer_id, "driver": self.driver_id}.get(kind, "")
+
+
+class EscalatedClaim(Claim):
+    """The console's escalation queue: open claims whose current tier needs a manager."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "에스컬레이션 대기 클레임"
+        verbose_name_plural = "에스컬레이션 대기"
 
 
 class ClaimDecision(models.Model):
@@ -117,7 +135,7 @@ class ClaimDecision(models.Model):
         blank=True,
         help_text="원 (포인트는 P): 범위에서 고른 금액, 또는 논의 결정 금액",
     )
-    instrument = models.CharField("지급수단", max_length=32, blank=True)
+    instrument = models.CharField("지급수단", max_length=32, blank=True, choices=Instrument)
     effects = models.JSONField(
         "효과", default=list, help_text="결정 시점에 다시 계산한 효과와 금액"
     )
@@ -142,7 +160,7 @@ class ClaimDecision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim} {self.tier}차 {self.get_kind_display()}"
+        return f"{self.tier}차 {self.get_kind_display()}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
@@ -180,4 +198,5 @@ class ClaimEvent(models.Model):
         ordering = ["claim_id", "id"]
 
     def __str__(self) -> str:
-        return f"{self.claim}: {self.from_status or '-'} → {self.to_status}"
+        before = self.get_from_status_display() if self.from_status else "접수"
+        return f"{before} → {self.get_to_status_display()} ({self.to_tier}차)"

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from claims.models import Claim, ClaimDecision
 from payouts.models import PayoutRequest, SourceKind
 from policies import selectors as policy
+from policies.facts import FACTS
 
 OPEN_OR_GRANTED = (Claim.Status.OPEN, Claim.Status.GRANTED)
 
@@ -19,6 +20,15 @@ def claims_visible_to(user: Any) -> QuerySet[Claim]:
     if user.has_perm("claims.view_all_claim"):
         return claims
     return claims.filter(created_by=user)
+
+
+def escalation_queue(user: Any) -> QuerySet[Claim]:
+    """Open claims whose current tier a manager decides, oldest first."""
+    return (
+        claims_visible_to(user)
+        .filter(status=Claim.Status.OPEN, waiting_for="manager")
+        .order_by("created_at")
+    )
 
 
 def decision_refs_visible_to(user: Any) -> QuerySet[ClaimDecision]:
@@ -48,6 +58,21 @@ def offers_of(claim: Claim) -> dict[str, Any]:
         rule_code=claim.rule, target=claim.target, facts=claim.facts,
         version_number=claim.policy_version,
     ).as_dict()  # fmt: skip
+
+
+def facts_shown(claim: Claim) -> list[tuple[str, str]]:
+    """The claim's facts as people read them: the fact's Korean label and the value with its
+    unit (예/아니오 for yes/no facts)."""
+    shown = []
+    for name, value in sorted(claim.facts.items()):
+        fact = FACTS.get(name)
+        if fact is None:
+            shown.append((name, str(value)))
+        elif isinstance(value, bool):
+            shown.append((fact.label, "예" if value else "아니오"))
+        else:
+            shown.append((fact.label, f"{value:,}{fact.unit}"))
+    return shown
 
 
 def payout_requests_of(claim: Claim) -> QuerySet[PayoutRequest]:

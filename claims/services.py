@@ -94,8 +94,10 @@ def claim_create(
     }
     if missing:
         raise ClaimInputError(missing)
+    first = min(quote.tiers, key=lambda t: t.tier) if quote.tiers else None
     with transaction.atomic():
         claim = Claim.objects.create(
+            waiting_for=(first.role if first and first.role else AGENT),
             rule=rule,
             row=quote.row,
             target=target,
@@ -167,7 +169,8 @@ def claim_grant(
             effects, picked = _picked(offer.effects, amount)
         paid = [(i, e) for i, e in enumerate(effects) if _pays_on_grant(e)]
         decision = _decide(
-            claim, actor, tier, Kind.GRANTED, offer, effects, reason, amount=picked,
+            claim, actor, tier, Kind.GRANTED, offer, effects, reason,
+            amount=picked if picked is not None else offer.amount,
             instrument=(instrument or offer.instrument or ""),
         )  # fmt: skip
         for index, effect in paid:
@@ -189,9 +192,11 @@ def claim_refuse(*, claim_id: int, actor: User, tier: int, reason: str = "") -> 
         for index, effect in enumerate(effects):
             if _pays_on_refusal(effect, tier):
                 _pay(claim, decision, index, effect)
-        later = [t.tier for t in _quote_of(claim).tiers if t.tier > tier]
+        later = [t for t in _quote_of(claim).tiers if t.tier > tier]
         if later:
-            _move(claim, to=Status.OPEN, tier=min(later), actor=actor,
+            following = min(later, key=lambda t: t.tier)
+            claim.waiting_for = following.role or MANAGER
+            _move(claim, to=Status.OPEN, tier=following.tier, actor=actor,
                   reason=reason or f"{tier}차 거부")  # fmt: skip
         else:
             _move(claim, to=Status.REFUSED, tier=tier, actor=actor,
@@ -426,4 +431,4 @@ def _move(claim: Claim, *, to: str, tier: int, actor: User, reason: str) -> None
     )  # fmt: skip
     claim.status = to
     claim.tier = tier
-    claim.save(update_fields=["status", "tier", "updated_at"])
+    claim.save(update_fields=["status", "tier", "waiting_for", "updated_at"])

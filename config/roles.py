@@ -35,7 +35,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
         "custom": {"policies": ["quote_policy"]},
     },
     MANAGER: {
-        "claims": {"claim": ["view", "add"], "claimdecision": ["view"], "claimevent": ["view"]},
+        "claims": {
+            "claim": ["view", "add"],
+            "escalatedclaim": ["view"],
+            "claimdecision": ["view"],
+            "claimevent": ["view"],
+        },
         "policies": {
             "policyversion": ["view", "add", "change"],
             "rule": ["view", "add", "change", "delete"],

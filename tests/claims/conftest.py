@@ -76,3 +76,10 @@ def file_claim(api_as, agent):
         return response.json()
 
     return file
+
+
+@pytest.fixture
+def staff_manager(manager):
+    manager.is_staff = True
+    manager.save()
+    return manager
