@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import DateTimeField
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -87,13 +87,16 @@ class ExpiringTokenAuthentication(TokenAuthentication):
 
 # Token rows read in the last API_AUTH_CACHE_SECONDS, by key: (read until, row). A process
 # serving the API reads the same few tokens over and over; re-reading them costs more than the
-# rest of a quote. What changes a row (a token deleted or rotated, a user saved, a membership
-# or a group's permissions changed) empties this process's copy at once, through the signals
-# below; other processes keep theirs for at most API_AUTH_CACHE_SECONDS. Only found tokens are
-# kept, so a new token works at once.
+# rest of a quote. API_AUTH_CACHE_SECONDS is the bound on how long a change to a token, its
+# user or their permissions can go unseen. Changes through the ORM's save, delete and m2m
+# (a token deleted or rotated, a user saved or deleted, a membership or a group's permissions
+# changed) empty this process's copy sooner: when they are made and again when they commit,
+# and a read that began before such a change is not kept. Only found tokens are kept, so a
+# new token works at once.
 _recent: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
 _recent_lock = threading.Lock()
 _RECENT_MAX = 10_000
+_generation = 0  # bumped by every forget: a read older than the last forget is not kept
 
 
 def _token_row(key: str) -> tuple | None:
@@ -101,6 +104,7 @@ def _token_row(key: str) -> tuple | None:
     if ttl > 0:
         with _recent_lock:
             hit = _recent.get(key)
+            started = _generation
         if hit is not None and hit[0] > time.monotonic():
             return hit[1]
     sql, _ = _token_sql()
@@ -109,17 +113,27 @@ def _token_row(key: str) -> tuple | None:
         row = cursor.fetchone()
     if row is not None and ttl > 0:
         with _recent_lock:
-            _recent[key] = (time.monotonic() + ttl, tuple(row))
-            _recent.move_to_end(key)
-            while len(_recent) > _RECENT_MAX:
-                _recent.popitem(last=False)
+            if started == _generation:
+                _recent[key] = (time.monotonic() + ttl, tuple(row))
+                _recent.move_to_end(key)
+                while len(_recent) > _RECENT_MAX:
+                    _recent.popitem(last=False)
     return row
 
 
-def forget_tokens(**kwargs: object) -> None:
-    """Empty this process's copy of token rows (a signal receiver)."""
+def _forget() -> None:
+    global _generation
     with _recent_lock:
         _recent.clear()
+        _generation += 1
+
+
+def forget_tokens(**kwargs: object) -> None:
+    """Empty this process's copy of token rows now and once the change commits (a signal
+    receiver): between the two another request may read the row as it was before."""
+    _forget()
+    if connection.in_atomic_block:
+        transaction.on_commit(_forget)
 
 
 _User = get_user_model()
@@ -142,6 +156,10 @@ def _cursor():  # type: ignore[no-untyped-def]
     """A cursor for the token query, logged like any other (the debug toolbar, tests)."""
     if connection.vendor != "postgresql":
         return connection.cursor()
+    # What connection.cursor() does first: a kept connection the server dropped (a restart,
+    # a failover) is replaced here rather than failing this request.
+    connection.validate_thread_sharing()
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = _PreparedCursor(connection.connection)
     if connection.queries_logged:

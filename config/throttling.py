@@ -36,20 +36,26 @@ class SlidingWindowRateMixin:
         self._elapsed = now - window * self.duration
         current_key = f"{self.key}:{window}"
         previous_key = f"{self.key}:{window - 1}"
-        counts = self.cache.get_many([current_key, previous_key])
-        self._current = counts.get(current_key, 0)
-        self._previous = counts.get(previous_key, 0)
-        weight = 1 - self._elapsed / self.duration
-        if self._previous * weight + self._current >= self.num_requests:
-            return False
+        # Counted first, judged after: `incr` hands concurrent calls distinct counts, so of
+        # several calls at the edge of the rate exactly the ones that fit pass. A refused call
+        # is taken back off.
+        self._previous = self.cache.get(previous_key, 0)
         try:
-            self.cache.incr(current_key)
-        except ValueError:  # the window's first call, or its counter expired since the read
-            # Kept for two windows: the next window weighs this one. `add` loses nothing to a
-            # process that created the counter in between: then it counts there.
-            if not self.cache.add(current_key, 1, timeout=2 * self.duration + 1):
-                with suppress(ValueError):
-                    self.cache.incr(current_key)
+            count = self.cache.incr(current_key)
+        except ValueError:  # the window's first call, or its counter expired since
+            # Kept for two windows: the next window weighs this one.
+            if self.cache.add(current_key, 1, timeout=2 * self.duration + 1):
+                count = 1
+            else:  # another process created it in between
+                count = self.cache.incr(current_key)
+        weight = 1 - self._elapsed / self.duration
+        # The calls before this one (count - 1) must leave room for it, as DRF's rule reads.
+        if self._previous * weight + count - 1 >= self.num_requests:
+            with suppress(ValueError):
+                self.cache.decr(current_key)
+            self._current = count - 1
+            return False
+        self._current = count
         return True
 
     def wait(self) -> float:

@@ -91,7 +91,8 @@ class PayoutBatch(models.Model):
 
 
 class PayoutChunk(models.Model):
-    """A slice of a batch: the pending requests with first_id <= id <= last_id.
+    """A slice of a batch: the pending requests with first_id <= id <= last_id (in a one-pass
+    grant's batch, the ids its slice created; slices run side by side, so ranges may overlap).
 
     Completion is tracked here (compare-and-set on `status`), not by a chord callback, so a
     lost or redelivered message never loses or doubles a count.

@@ -16,7 +16,8 @@ So:
   ledger, which is unique per request);
 - a worker killed mid-run loses nothing: committed slices are issued and counted, the rest is
   issued by the next run (the stalled-load sweep), in a batch of its own;
-- two runs of one grant never overlap: a session advisory lock, the second is told so;
+- two one-pass runs of a grant never overlap: an advisory lock, the second is told so (a
+  two-step load beside it is harmless: ON CONFLICT);
 - every batch adds up like any other: done = its ledger rows, total = done + failed + skipped.
 """
 
@@ -31,7 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -56,6 +57,7 @@ Status = BlanketGrant.Status
 # The first key of the advisory lock of a grant's run (the second is the grant's id), so it
 # cannot collide with another lock of this database's clients.
 _RUN_LOCK = 0x67726E74  # "grnt"
+ONE_PASS_NOTE = "적재와 지급을 한 번에 (원장 발급)"
 
 
 class GrantRunInProgress(Exception):
@@ -64,15 +66,26 @@ class GrantRunInProgress(Exception):
 
 @contextmanager
 def _run_lock(grant_id: int) -> Iterator[None]:
+    """Holds the grant's run lock, or raises GrantRunInProgress.
+
+    Inside a caller's transaction the lock is the transaction's (released when it ends, even
+    if it aborts); otherwise the session's, released here, and if that fails the connection is
+    closed, which releases it: a kept connection must never hold a dead run's lock."""
+    scoped = connection.in_atomic_block
+    take = "pg_try_advisory_xact_lock" if scoped else "pg_try_advisory_lock"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_RUN_LOCK, grant_id])
+        cursor.execute(f"SELECT {take}(%s, %s)", [_RUN_LOCK, grant_id])
         if not cursor.fetchone()[0]:
             raise GrantRunInProgress(f"일괄 지급 #{grant_id}은(는) 이미 실행 중입니다.")
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_RUN_LOCK, grant_id])
+        if not scoped:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_RUN_LOCK, grant_id])
+            except DatabaseError:
+                connection.close()
 
 
 def _stage_table(grant: BlanketGrant) -> str:
@@ -120,6 +133,9 @@ def _issue_slice_sql(table: str) -> str:
                    '', %(now)s, %(now)s, %(now)s, %(valid_until)s
             FROM {table} AS s
             WHERE s.n BETWEEN %(first)s AND %(last)s
+            -- Every slice takes its keys in one order: two slices holding the same recipient
+            -- (a list with duplicates) then wait on each other in turn, never in a circle.
+            ORDER BY s.recipient_id
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING id, {copied}
         ),
@@ -193,7 +209,13 @@ def _issue_all(*, grant: BlanketGrant, batch: PayoutBatch, table: str, staged: i
             connection.close()  # this thread's
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return sum(pool.map(run_own_connection, slices))
+        futures = [pool.submit(run_own_connection, index) for index in slices]
+        try:
+            return sum(future.result() for future in futures)
+        except BaseException:
+            # The first failure stops the slices not started yet; the rerun issues them.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 def blanket_grant_load_and_issue(
@@ -224,6 +246,19 @@ def blanket_grant_load_and_issue(
             grant_id=grant.pk, to=Status.LOADING, actor=actor, reason="적재·지급 시작",
             strict=False,
         )  # fmt: skip
+        # Read again under the lock: released to its batch since the check above (issuing),
+        # the grant is that batch's to issue.
+        if BlanketGrant.objects.values_list("status", flat=True).get(pk=grant.pk) != (
+            Status.LOADING
+        ):
+            return None
+        # A run killed before closing its batch left it running with every slice done.
+        PayoutBatch.objects.filter(
+            grant=grant,
+            status=PayoutBatch.Status.RUNNING,
+            note=ONE_PASS_NOTE,
+            chunks_finished__gte=F("chunks_total"),
+        ).update(status=PayoutBatch.Status.FINISHED, finished_at=timezone.now())
         try:
             try:
                 staged = _stage(table, recipients)
@@ -235,7 +270,7 @@ def blanket_grant_load_and_issue(
                 grant=grant,
                 chunk_size=slice_size,
                 created_by=actor,
-                note="적재와 지급을 한 번에 (원장 발급)",
+                note=ONE_PASS_NOTE,
             )
             try:
                 issued = _issue_all(grant=grant, batch=batch, table=table, staged=staged,

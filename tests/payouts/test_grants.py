@@ -550,3 +550,64 @@ def test_one_pass_grant_on_parallel_connections_issues_everyone_exactly_once(set
     grant.refresh_from_db()
     assert (grant.status, grant.recipients_count) == (BlanketGrant.Status.DONE, 1000)
     assert reconciliation_report().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_pass_slices_sharing_recipients_never_deadlock(settings):
+    from payouts.services.grant_direct import blanket_grant_load_and_issue
+
+    # The same ids forwards then backwards: two slices on two connections hold the same
+    # recipients in opposite orders (a deadlock unless both take their keys in one order).
+    settings.PAYOUTS_GRANT_ISSUE_CONNECTIONS = 2
+    ids = [f"U{i:05d}" for i in range(3000)]
+    grant = BlanketGrantFactory(synthetic_count=1)
+    batch = blanket_grant_load_and_issue(grant=grant, recipients=ids + ids[::-1], slice_size=3000)
+    assert batch is not None
+    assert (batch.total, batch.done) == (3000, 3000)
+    assert LedgerEntry.objects.filter(grant=grant).count() == 3000
+
+
+@pytest.mark.postgres
+def test_a_one_pass_batch_a_killed_run_left_open_is_closed_by_the_next_run():
+    from payouts.services.grant_direct import ONE_PASS_NOTE
+
+    grant = BlanketGrantFactory(synthetic_count=3)
+    # Pending rows of an earlier two-step load, and the open batch of a run killed after
+    # its last slice committed.
+    blanket_grant_load(grant=grant, recipients=["P1", "P2"])
+    orphan = PayoutBatch.objects.create(
+        kind="blanket", grant=grant, chunk_size=2, note=ONE_PASS_NOTE, chunks_total=1,
+        chunks_finished=1,
+    )  # fmt: skip
+    batch = blanket_grant_run(grant_id=grant.pk, enqueue=False)
+    orphan.refresh_from_db()
+    assert orphan.status == "finished"
+    # The pending rows go to the two-step batch, which is planned, not the orphan.
+    assert batch is not None and batch.pk != orphan.pk
+    assert batch.chunks.exists()
+
+
+@pytest.mark.postgres
+def test_a_grant_released_while_a_run_waits_for_its_lock_is_left_to_its_batch(monkeypatch):
+    from contextlib import contextmanager
+
+    from payouts.services import grant_direct
+
+    grant = BlanketGrantFactory(synthetic_count=3)
+    real_lock = grant_direct._run_lock
+
+    @contextmanager
+    def released_meanwhile(grant_id):  # type: ignore[no-untyped-def]
+        BlanketGrant.objects.filter(pk=grant_id).update(status=BlanketGrant.Status.ISSUING)
+        with real_lock(grant_id):
+            yield
+
+    monkeypatch.setattr(grant_direct, "_run_lock", released_meanwhile)
+    result = grant_direct.blanket_grant_load_and_issue(
+        grant=grant, recipients=synthetic_recipients(3)
+    )
+    assert result is None
+    assert not PayoutRequest.objects.filter(grant=grant).exists()
+    grant.refresh_from_db()
+    assert (grant.status, grant.error) == (BlanketGrant.Status.ISSUING, "")

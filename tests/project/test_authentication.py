@@ -135,3 +135,39 @@ def test_the_token_query_stays_prepared_on_postgresql(agent):
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
     assert any("FROM authtoken_token t" in s for s in statements)
+
+
+def test_a_read_that_began_before_a_revocation_is_not_kept(agent, settings, monkeypatch):
+    settings.API_AUTH_CACHE_SECONDS = 300
+    token = Token.objects.create(user=agent)
+    real = authentication._cursor
+
+    def revoked_during_the_read():  # type: ignore[no-untyped-def]
+        authentication.forget_tokens()  # another thread's change lands mid-read
+        return real()
+
+    monkeypatch.setattr(authentication, "_cursor", revoked_during_the_read)
+    assert client_for(token).get(RULES).status_code == 200
+    assert token.key not in authentication._recent
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_database_connection_is_replaced_before_the_token_query(settings):
+    import psycopg
+
+    from config.roles import AGENT as role
+
+    settings.API_AUTH_CACHE_SECONDS = 0
+    user = __import__("django.contrib.auth", fromlist=["get_user_model"]).get_user_model()
+    agent = user.objects.create_user("auth-drop")
+    agent.groups.add(Group.objects.get(name=role))
+    token = Token.objects.create(user=agent)
+    client = client_for(token)
+    assert client.get(RULES).status_code == 200
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    # What the start of a request does with CONN_HEALTH_CHECKS: check before the first use.
+    connection.health_check_done = False
+    assert client.get(RULES).status_code == 200

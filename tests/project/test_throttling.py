@@ -68,3 +68,26 @@ def test_each_caller_is_counted_with_one_integer_per_window(throttle):
     throttle.allow_request(REQUEST, None)
     window = int(clock.now // 60)
     assert cache.get(f"{throttle.key}:{window}") == 2
+
+
+def test_concurrent_calls_at_the_edge_of_the_rate_let_exactly_the_rate_through(throttle):
+    import threading
+
+    throttle, clock = throttle
+    barrier = threading.Barrier(20)
+    results: list[bool] = []
+
+    def call() -> None:
+        mine = UserRateThrottle()
+        mine.timer = clock  # type: ignore[method-assign]
+        barrier.wait()
+        results.append(mine.allow_request(REQUEST, None))
+
+    threads = [threading.Thread(target=call) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count(True) == 3
+    # Refused calls are taken back off: the window holds the three that passed.
+    assert cache.get(f"{throttle.get_cache_key(REQUEST, None)}:{int(clock.now // 60)}") == 3
