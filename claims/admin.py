@@ -31,14 +31,6 @@ def _age(claim: Claim) -> str:
     return f"{days}일 {hours}시간" if days else f"{hours}시간 {delta.seconds % 3600 // 60}분"
 
 
-def _rule_name(claim: Claim) -> str:
-    try:
-        rule = policy.book(claim.policy_version).rules.get(claim.rule)
-    except LookupError:
-        rule = None
-    return rule.name if rule is not None else claim.rule
-
-
 class AgeFilter(admin.SimpleListFilter):
     title = "경과"
     parameter_name = "age"
@@ -126,7 +118,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
     @admin.display(description="유형")
     def rule_label(self, obj: Claim) -> str:
-        return _rule_name(obj)
+        return selectors.rule_name(obj)
 
     @admin.display(description="경과", ordering="created_at")
     def age(self, obj: Claim) -> str:
@@ -222,7 +214,7 @@ class ClaimAdmin(admin.ModelAdmin):
             "title": f"{claim} 결정",
             "claim": claim,
             "current": current,
-            "rule_name": _rule_name(claim),
+            "rule_name": selectors.rule_name(claim),
             "form": form,
             "adminform": helpers.AdminForm(
                 form,  # type: ignore[arg-type]

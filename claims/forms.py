@@ -1,8 +1,10 @@
-"""The manager's decision form in the console."""
+"""Claim forms: the agent's intake and answer, the manager's decision in the console."""
 
 from django import forms
 
-from payouts.models import Instrument
+from claims.api.serializers import DISCUSSION_INSTRUMENTS
+from claims.services import Party
+from policies.forms import QuoteForm
 
 
 class ClaimDecisionForm(forms.Form):
@@ -28,9 +30,67 @@ class ClaimDecisionForm(forms.Form):
     instrument = forms.ChoiceField(
         label="지급수단",
         required=False,
-        choices=[("", "—"), (Instrument.COUPON, "고객 쿠폰"), (Instrument.POINTS, "기사 포인트")],
+        choices=[("", "—"), *DISCUSSION_INSTRUMENTS],
         help_text="논의 필요 결과에서만 정합니다.",
     )
     reason = forms.CharField(
         label="사유", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ClaimIntakeForm(QuoteForm):
+    """The agent's intake: the quote's type, target and facts, plus the call and the parties."""
+
+    form_id = "claim-form"
+    redraw_url_name = "claim-new"
+
+    call_id = forms.CharField(label="콜 ID", max_length=64)
+    customer_id = forms.CharField(label="고객 ID", max_length=64, required=False)
+    customer_name = forms.CharField(label="고객 이름", max_length=100, required=False)
+    customer_phone = forms.CharField(label="고객 전화번호", max_length=20, required=False)
+    driver_id = forms.CharField(label="기사 ID", max_length=64, required=False)
+    driver_name = forms.CharField(label="기사 이름", max_length=100, required=False)
+    driver_phone = forms.CharField(label="기사 전화번호", max_length=20, required=False)
+    memo = forms.CharField(
+        label="상담 메모", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean() or {}
+        for name in ("call_id", "customer_id", "driver_id"):
+            value = cleaned.get(name) or ""
+            if value and not all("!" <= ch <= "~" for ch in value):
+                self.add_error(name, "공백 없는 영문·숫자·기호만 쓸 수 있습니다.")
+        return cleaned
+
+    def party(self, kind: str) -> Party | None:
+        external_id = self.cleaned_data.get(f"{kind}_id") or ""
+        if not external_id:
+            return None
+        return Party(
+            external_id,
+            self.cleaned_data.get(f"{kind}_name") or "",
+            self.cleaned_data.get(f"{kind}_phone") or "",
+        )
+
+    @property
+    def party_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in ("customer_id", "customer_name", "customer_phone", "driver_id",
+                                  "driver_name", "driver_phone")]  # fmt: skip
+
+
+class TierOneAnswerForm(forms.Form):
+    """The claimant's answer to the tier-1 offer, recorded by the agent."""
+
+    answer = forms.ChoiceField(
+        label="1차 제안에 대한 고객 답변",
+        choices=[("accept", "수락 (지금 지급)"), ("refuse", "거부 (관리자에게)")],
+        widget=forms.RadioSelect,
+    )
+    amount = forms.IntegerField(
+        label="금액", required=False, min_value=0, max_value=2**63 - 1,
+        help_text="범위형이면 범위 안에서 고른 금액 (원, 포인트는 P).",
+    )  # fmt: skip
+    memo = forms.CharField(
+        label="메모", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

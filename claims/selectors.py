@@ -17,6 +17,8 @@ OPEN_OR_GRANTED = (Claim.Status.OPEN, Claim.Status.GRANTED)
 def claims_visible_to(user: Any) -> QuerySet[Claim]:
     """Every claim for those with `view_all_claim` (managers); an agent's own otherwise."""
     claims = Claim.objects.select_related("created_by")
+    if not user.is_authenticated:
+        return claims.none()
     if user.has_perm("claims.view_all_claim"):
         return claims
     return claims.filter(created_by=user)
@@ -34,6 +36,8 @@ def escalation_queue(user: Any) -> QuerySet[Claim]:
 def decision_refs_visible_to(user: Any) -> QuerySet[ClaimDecision]:
     """The decision refs whose payouts `user` may read (PAYOUTS_VISIBLE_DECISIONS)."""
     decisions = ClaimDecision.objects.all()
+    if not user.is_authenticated:
+        return decisions.none().values_list("ref", flat=True)  # type: ignore[return-value]
     if not user.has_perm("claims.view_all_claim"):
         decisions = decisions.filter(claim__created_by=user)
     return decisions.values_list("ref", flat=True)  # type: ignore[return-value]
@@ -50,6 +54,21 @@ def duplicates_of(claim: Claim) -> list[int]:
     else:
         same = same.filter(driver_id=claim.driver_id)
     return list(same.order_by("id").values_list("id", flat=True))
+
+
+def past_claims(*, target: str, external_id: str, limit: int = 10) -> QuerySet[Claim]:
+    """The claimant's latest claims (any state): shown beside the intake form."""
+    field = "customer_id" if target == "customer" else "driver_id"
+    return Claim.objects.filter(target=target, **{field: external_id}).order_by("-id")[:limit]
+
+
+def rule_name(claim: Claim) -> str:
+    """The claim's type as its policy version names it (the code if the book lacks it)."""
+    try:
+        rule = policy.book(claim.policy_version).rules.get(claim.rule)
+    except LookupError:
+        rule = None
+    return rule.name if rule is not None else claim.rule
 
 
 def offers_of(claim: Claim) -> dict[str, Any]:

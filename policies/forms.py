@@ -16,6 +16,9 @@ class QuoteForm(forms.Form):
     rule = forms.ChoiceField(label="보상 유형")
     target = forms.ChoiceField(label="대상", choices=Target.choices)
 
+    form_id = "quote-form"
+    redraw_url_name = "policy-quote"
+
     def __init__(self, *args, rules: list[Rule], **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         groups: dict[str, list[tuple[str, str]]] = {}
@@ -26,9 +29,9 @@ class QuoteForm(forms.Form):
         # Changing the type redraws the form with that type's fact fields.
         rule_field.widget.attrs.update(
             {
-                "hx-get": reverse("policy-quote"),
+                "hx-get": reverse(self.redraw_url_name),
                 "hx-trigger": "change",
-                "hx-target": "#quote-form",
+                "hx-target": f"#{self.form_id}",
                 "hx-swap": "outerHTML",
                 "hx-include": "closest form",
             }

@@ -6,6 +6,8 @@ from policies.api.serializers import PenaltySerializer, TierSerializer
 from policies.models import Target
 
 TEXT_MAX = 2000
+# What a manager may pay a needs-discussion outcome in.
+DISCUSSION_INSTRUMENTS = [(Instrument.COUPON, "고객 쿠폰"), (Instrument.POINTS, "기사 포인트")]
 
 
 def _visible_ascii(value: str) -> None:
@@ -42,8 +44,8 @@ class GrantSerializer(serializers.Serializer):
         help_text="원 (포인트는 P): 범위형에서 고른 금액, 또는 논의 결정의 금액.",
     )  # fmt: skip
     instrument = serializers.ChoiceField(
-        choices=[(Instrument.COUPON, "고객 쿠폰"), (Instrument.POINTS, "기사 포인트")],
-        required=False, allow_null=True, help_text="논의 필요 결과에서만.",
+        choices=DISCUSSION_INSTRUMENTS, required=False, allow_null=True,
+        help_text="논의 필요 결과에서만.",
     )  # fmt: skip
     reason = serializers.CharField(
         max_length=TEXT_MAX, required=False, allow_blank=True, default=""

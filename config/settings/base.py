@@ -232,6 +232,9 @@ SPECTACULAR_SETTINGS = {
         "PartyEnum": "policies.models.choices.Party",
         "TargetEnum": "policies.models.choices.Target",
         "TriggerEnum": "policies.models.choices.Trigger",
+        "ClaimStatusEnum": "claims.models.Claim.Status",
+        "PayoutInstrumentEnum": "payouts.models.choices.Instrument",
+        "DiscussionInstrumentEnum": "claims.api.serializers.DISCUSSION_INSTRUMENTS",
     },
 }
 

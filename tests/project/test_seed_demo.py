@@ -3,6 +3,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from claims.models import Claim
 from payouts.models import BlanketGrant, LedgerEntry, PayoutBatch, PayoutRequest
 from payouts.selectors import reconciliation_report
 
@@ -13,9 +14,13 @@ def test_demo_data_is_made_once_and_reconciles(celery_eager, django_capture_on_c
         # Tasks run eagerly once their transaction commits, as under `make run`.
         with django_capture_on_commit_callbacks(execute=True):
             call_command("seed_demo", stdout=io.StringIO())
-    assert PayoutRequest.objects.filter(status="issued").count() == 2_004
+    # 4 demo grants, 2,000 emoticons, and the demo claim granted at tier 2.
+    assert PayoutRequest.objects.filter(status="issued").count() == 2_005
     assert PayoutRequest.objects.filter(status="failed").count() == 1
-    assert LedgerEntry.objects.count() == 2_004
+    assert LedgerEntry.objects.count() == 2_005
+    assert sorted(Claim.objects.values_list("status", flat=True)) == sorted(
+        ["open", "open", "open", "granted", "rejected", "cancelled", "refused"]
+    )
     assert BlanketGrant.objects.get(code="demo-1015-emoticon").status == "done"
     assert PayoutBatch.objects.count() == 1
     assert reconciliation_report().ok
