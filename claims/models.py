@@ -7,11 +7,14 @@ append-only (the model refuses changes; on PostgreSQL a trigger refuses them for
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
+from django.utils.deconstruct import deconstructible
 
 from payouts.models import Instrument
 
@@ -200,3 +203,44 @@ class ClaimEvent(models.Model):
     def __str__(self) -> str:
         before = self.get_from_status_display() if self.from_status else "접수"
         return f"{before} → {self.get_to_status_display()} ({self.to_tier}차)"
+
+
+@deconstructible(path="claims.models.EvidenceStorage")
+class EvidenceStorage(FileSystemStorage):
+    """Evidence files under CLAIMS_EVIDENCE_ROOT (read at each use, so tests can point it at a
+    temporary directory); never served as static files."""
+
+    @property
+    def base_location(self) -> str:  # type: ignore[override]
+        return str(settings.CLAIMS_EVIDENCE_ROOT)
+
+    @property
+    def location(self) -> str:  # type: ignore[override]
+        return os.path.abspath(self.base_location)
+
+
+class ClaimEvidence(models.Model):
+    """A file attached to a claim: its SHA-256, size and type as read from its bytes, who
+    uploaded it and when. Kept as uploaded: files are added, never replaced."""
+
+    claim = models.ForeignKey(
+        Claim, verbose_name="클레임", on_delete=models.PROTECT, related_name="evidence"
+    )
+    file = models.FileField("파일", upload_to="%Y/%m/", storage=EvidenceStorage())
+    original_name = models.CharField("원래 파일 이름", max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveBigIntegerField("크기", help_text="바이트")
+    content_type = models.CharField("형식", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="올린 사람", on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    uploaded_at = models.DateTimeField("올린 시각", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "증빙 파일"
+        verbose_name_plural = "증빙 파일"
+        ordering = ["claim_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.size:,}바이트)"

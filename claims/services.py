@@ -10,13 +10,17 @@ transaction, keyed `claim-{id}-t{tier}-e{effect index}`, so they are made once.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from claims.models import Claim, ClaimDecision, ClaimEvent
+from claims.models import Claim, ClaimDecision, ClaimEvent, ClaimEvidence
 from config.roles import AGENT, MANAGER
 from payouts.models import Instrument
 from payouts.services.requests import payout_request_create
@@ -158,6 +162,8 @@ def claim_grant(
         claim = _locked_open_at(claim_id, tier)
         offer = _tier_offer(claim, tier)
         _check_role(actor, offer.role, f"{tier}차 지급")
+        if _granted_before(claim):
+            _check_role(actor, MANAGER, "같은 콜·유형에 대한 두 번째 지급")
         if offer.kind == OutcomeKind.NOT_COVERED:
             raise ClaimInputError({"tier": [offer.note or "이 차수는 보상 대상이 아닙니다."]})
         if offer.kind == OutcomeKind.NEEDS_DISCUSSION:
@@ -229,6 +235,60 @@ def _close(
     return claim
 
 
+# --- evidence -------------------------------------------------------------------------------
+
+# The leading bytes each accepted type starts with.
+_SIGNATURES = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "application/pdf": (b"%PDF-",),
+}
+_TYPE_LABELS = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF"}
+
+
+def claim_evidence_add(*, claim_id: int, actor: User, upload: UploadedFile) -> ClaimEvidence:
+    """Attach a file to the claim. Raises ClaimInputError (on `file`) past the size limit or
+    for a type not accepted, judged from the file's bytes; the SHA-256 is of what is kept."""
+    limit = settings.CLAIMS_EVIDENCE_MAX_BYTES
+    size = upload.size or 0
+    if size == 0:
+        raise ClaimInputError({"file": ["빈 파일입니다."]})
+    if size > limit:
+        raise ClaimInputError(
+            {"file": [f"파일이 너무 큽니다: {size:,}바이트 (최대 {limit:,}바이트)."]}
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    kind = next(
+        (t for t in settings.CLAIMS_EVIDENCE_TYPES
+         if any(head.startswith(sig) for sig in _SIGNATURES.get(t, ()))),
+        None,
+    )  # fmt: skip
+    if kind is None:
+        accepted = ", ".join(_TYPE_LABELS.get(t, t) for t in settings.CLAIMS_EVIDENCE_TYPES)
+        raise ClaimInputError({"file": [f"받을 수 있는 형식이 아닙니다 ({accepted}만)."]})
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    name = os.path.basename(upload.name or "evidence")[:255]
+    with transaction.atomic():
+        claim = _locked(claim_id)
+        evidence = ClaimEvidence(
+            claim=claim, original_name=name, sha256=digest.hexdigest(), size=size,
+            content_type=kind, uploaded_by=actor,
+        )  # fmt: skip
+        evidence.file.save(f"{claim.pk}-{digest.hexdigest()[:16]}", upload, save=False)
+        evidence.save()
+        ClaimEvent.objects.create(
+            claim=claim, from_status=claim.status, to_status=claim.status,
+            from_tier=claim.tier, to_tier=claim.tier, actor=actor,
+            reason=f"증빙 추가: {name} ({size:,}바이트)",
+        )  # fmt: skip
+    return evidence
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 
@@ -242,6 +302,16 @@ def _check_open(claim: Claim) -> None:
         raise ClaimStateError(
             f"클레임 #{claim.pk}은(는) 이미 종결되었습니다 (상태: {claim.get_status_display()})."
         )
+
+
+def _granted_before(claim: Claim) -> bool:
+    """Whether another claim of the same call, rule and claimant was granted already."""
+    same = Claim.objects.filter(
+        rule=claim.rule, call_id=claim.call_id, target=claim.target,
+        status=Status.GRANTED,
+    ).exclude(pk=claim.pk)  # fmt: skip
+    field = "customer_id" if claim.target == "customer" else "driver_id"
+    return same.filter(**{field: claim.claimant_id}).exists()
 
 
 def _locked_open_at(claim_id: int, tier: int) -> Claim:

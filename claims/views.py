@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -79,12 +80,12 @@ def claim_new(request: HttpRequest) -> HttpResponse:
 
 
 def _form_errors(form: Any, errors: dict[str, Any]) -> None:
-    for name, messages in errors.items():
-        if isinstance(messages, dict):  # per-fact messages under `facts`
-            _form_errors(form, messages)
+    for name, said in errors.items():
+        if isinstance(said, dict):  # per-fact messages under `facts`
+            _form_errors(form, said)
             continue
         field = {"customer": "customer_id", "driver": "driver_id"}.get(name, name)
-        form.add_error(field if field in form.fields else None, messages)
+        form.add_error(field if field in form.fields else None, said)
 
 
 @login_required
@@ -151,6 +152,35 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": list(claim.events.all()),
         "payouts": list(selectors.payout_requests_of(claim)),
         "duplicates": selectors.duplicates_of(claim),
+        "evidence": list(claim.evidence.all()),
+        "says_evidenced": claim.facts.get("evidenced") is True,
         "form": form if may_answer else None,
     }
     return render(request, "claims/detail.html", context)
+
+
+@login_required
+@permission_required("claims.view_claim", raise_exception=True)
+def claim_evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach a file from the claim page; a refused file is said on the page."""
+    try:
+        claim = selectors.claim_detail(pk, request.user)
+    except Claim.DoesNotExist as exc:
+        raise Http404("클레임을 찾을 수 없습니다.") from exc
+    upload = request.FILES.get("file")
+    if request.method != "POST" or upload is None:
+        messages.error(request, "올릴 파일을 고르세요.")
+    else:
+        try:
+            evidence = services.claim_evidence_add(
+                claim_id=claim.pk,
+                actor=request.user,  # type: ignore[arg-type]
+                upload=upload,
+            )
+        except services.ClaimInputError as exc:
+            messages.error(request, " ".join(str(m) for m in exc.errors.get("file", [])))
+        else:
+            messages.success(
+                request, f"증빙을 올렸습니다: {evidence} (SHA-256 {evidence.sha256[:12]}…)"
+            )
+    return HttpResponseRedirect(reverse("claim-detail", args=[pk]))

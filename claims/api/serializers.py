@@ -123,3 +123,13 @@ class ClaimListItemSerializer(serializers.ModelSerializer):
         model = Claim
         fields = ["id", "status", "tier", "policy_version", "rule", "row", "target", "call_id",
                   "customer_id", "driver_id", "created_by", "created_at"]  # fmt: skip
+
+
+class EvidenceInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="이미지(JPEG, PNG) 또는 PDF. 크기 한도는 설정값.")
+
+
+class EvidenceSerializer(serializers.Serializer):
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField(help_text="바이트")
+    content_type = serializers.CharField()

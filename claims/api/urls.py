@@ -9,4 +9,5 @@ urlpatterns = [
     path("claims/<int:pk>/refuse/", views.ClaimRefuseView.as_view(), name="api-claim-refuse"),
     path("claims/<int:pk>/reject/", views.ClaimRejectView.as_view(), name="api-claim-reject"),
     path("claims/<int:pk>/cancel/", views.ClaimCancelView.as_view(), name="api-claim-cancel"),
+    path("claims/<int:pk>/evidence/", views.ClaimEvidenceView.as_view(), name="api-claim-evidence"),
 ]

@@ -310,6 +310,13 @@ PAYOUTS_CHUNK_SIZE = env.int("PAYOUTS_CHUNK_SIZE", default=2000)
 # PostgreSQL (payouts/services/grant_direct.py): the work is PostgreSQL's, one backend each.
 PAYOUTS_GRANT_ISSUE_CONNECTIONS = env.int("PAYOUTS_GRANT_ISSUE_CONNECTIONS", default=2)
 # Uploaded recipient CSVs of blanket grants (one account id a line; can be millions of lines).
+# Claim evidence: where files are kept, the largest accepted (bytes) and the types accepted,
+# recognised from the file's own bytes (a JPEG, PNG or PDF signature), not its name.
+CLAIMS_EVIDENCE_ROOT = env.path("CLAIMS_EVIDENCE_ROOT", default=BASE_DIR / "var" / "claims")
+CLAIMS_EVIDENCE_MAX_BYTES = env.int("CLAIMS_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+CLAIMS_EVIDENCE_TYPES = env.list(
+    "CLAIMS_EVIDENCE_TYPES", default=["image/jpeg", "image/png", "application/pdf"]
+)
 PAYOUTS_UPLOAD_ROOT = env.path("PAYOUTS_UPLOAD_ROOT", default=BASE_DIR / "var" / "payouts")
 # Notices go to the outbox table by default (read by the messaging service and by operators);
 # payouts.notifiers.LogNotifier only logs.

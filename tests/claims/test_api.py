@@ -228,3 +228,81 @@ def test_a_decision_cannot_be_changed_or_deleted(api_as, manager, file_claim):
         decision.save()
     with pytest.raises(ValueError):
         decision.delete()
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.7\n" + b"x" * 64
+
+
+@pytest.fixture
+def evidence_root(settings, tmp_path):
+    settings.CLAIMS_EVIDENCE_ROOT = tmp_path
+    return tmp_path
+
+
+def upload(client, claim_id, name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        f"{URL}{claim_id}/evidence/",
+        {"file": SimpleUploadedFile(name, content, content_type="application/octet-stream")},
+        format="multipart",
+    )
+
+
+def test_evidence_is_kept_with_its_sha256_size_and_type(api_as, agent, file_claim, evidence_root):
+    import hashlib
+
+    from claims.models import ClaimEvidence
+
+    claim = file_claim()
+    response = upload(api_as(agent), claim["id"], "receipt.pdf", PDF)
+    assert response.status_code == 201, response.json()
+    assert response.json() == {
+        "sha256": hashlib.sha256(PDF).hexdigest(),
+        "size": len(PDF),
+        "content_type": "application/pdf",
+    }
+    kept = ClaimEvidence.objects.get()
+    assert kept.file.read() == PDF
+    assert (kept.original_name, kept.uploaded_by) == ("receipt.pdf", agent)
+    assert (
+        upload(api_as(agent), claim["id"], "photo.png", PNG).json()["content_type"] == "image/png"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"MZ\x90\x00not an image", "형식"), (b"", "비어"), (PNG + b"x" * 200, "너무 큽니다")],
+)
+def test_evidence_past_the_limits_is_a_400_naming_them(
+    api_as, agent, file_claim, evidence_root, settings, content, message
+):
+    from claims.models import ClaimEvidence
+
+    settings.CLAIMS_EVIDENCE_MAX_BYTES = 200
+    claim = file_claim()
+    response = upload(api_as(agent), claim["id"], "x.png", content)
+    assert response.status_code == 400
+    assert message in " ".join(response.json()["file"])
+    assert not ClaimEvidence.objects.exists()
+
+
+def test_another_agent_cannot_attach_evidence(api_as, other_agent, file_claim, evidence_root):
+    claim = file_claim()
+    assert upload(api_as(other_agent), claim["id"], "x.pdf", PDF).status_code == 404
+
+
+def test_a_second_grant_for_the_same_call_and_rule_needs_a_manager(
+    api_as, agent, manager, file_claim
+):
+    payload = {**OUTAGE, "rule": "cs_complaint.callback_delay",
+               "facts": {"business_days_since_promise": 3}}  # fmt: skip
+    first = file_claim(payload)
+    second = file_claim(payload)
+    assert second["duplicates"] == [first["id"]]
+    assert act(api_as(agent), first["id"], "grant", tier=1).status_code == 200
+    denied = act(api_as(agent), second["id"], "grant", tier=1)
+    assert denied.status_code == 403
+    assert "두 번째 지급" in denied.json()["detail"]
+    assert act(api_as(manager), second["id"], "grant", tier=1).status_code == 200
