@@ -184,3 +184,31 @@ def claim_evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 request, f"증빙을 올렸습니다: {evidence} (SHA-256 {evidence.sha256[:12]}…)"
             )
     return HttpResponseRedirect(reverse("claim-detail", args=[pk]))
+
+
+@login_required
+@permission_required("claims.view_all_claim", raise_exception=True)
+def claim_dashboard(request: HttpRequest) -> HttpResponse:
+    """Managers' view: open claims by tier and age, this month's grants by rule and
+    instrument, as charts and as the tables behind them."""
+    from claims import dashboard
+
+    open_claims = dashboard.open_by_tier_and_age()
+    by_rule = dashboard.month_grants_by_rule()
+    by_instrument = dashboard.month_payouts_by_instrument()
+    return render(
+        request,
+        "claims/dashboard.html",
+        {
+            "month": dashboard.month_start(),
+            "open_claims": open_claims,
+            "open_total": sum(sum(v) for v in open_claims["counts"].values()),
+            "by_rule": by_rule,
+            "by_instrument": by_instrument,
+            "chart_data": {
+                "open": open_claims,
+                "rules": by_rule,
+                "instruments": by_instrument,
+            },
+        },
+    )
