@@ -21,6 +21,7 @@ from claims import selectors, services
 from claims.forms import ClaimDecisionForm
 from claims.models import Claim, ClaimDecision, ClaimEvent, EscalatedClaim
 from policies import selectors as policy
+from policies.models import Category
 
 TIER_LABELS = {1: "1차", 2: "2차", 3: "3차"}
 
@@ -43,6 +44,20 @@ class AgeFilter(admin.SimpleListFilter):
         if value in ("1", "3", "7"):
             cutoff = timezone.now() - timedelta(days=int(value))
             return queryset.filter(created_at__lte=cutoff)
+        return queryset
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = "구분"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return Category.choices
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        # A rule's code starts with its category's: fare.wrong_amount_entered.
+        if self.value() in Category.values:
+            return queryset.filter(rule__startswith=f"{self.value()}.")
         return queryset
 
 
@@ -89,7 +104,7 @@ class EventInline(ReadOnlyInline):
 class ClaimAdmin(admin.ModelAdmin):
     list_display = ["id", "status", "tier_label", "rule_label", "target", "call_id", "age",
                     "created_by", "created_at"]  # fmt: skip
-    list_filter = ["status", "tier", "target", RuleFilter, AgeFilter]
+    list_filter = ["status", "tier", "target", CategoryFilter, RuleFilter, AgeFilter]
     search_fields = ["call_id", "customer_id", "driver_id"]
     list_select_related = ["created_by"]
     inlines = [DecisionInline, EventInline]
@@ -258,7 +273,7 @@ class EscalationQueueAdmin(ClaimAdmin):
 
     list_display = ["id", "age", "tier_label", "rule_label", "target", "call_id", "created_by",
                     "created_at"]  # fmt: skip
-    list_filter = ["tier", "target", RuleFilter, AgeFilter]
+    list_filter = ["tier", "target", CategoryFilter, RuleFilter, AgeFilter]
     ordering = ["created_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:

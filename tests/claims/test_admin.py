@@ -80,3 +80,12 @@ def test_an_agent_has_no_decision_page(client, agent):
     agent.save()
     client.force_login(agent)
     assert client.get(reverse("admin:claims_claim_decide", args=[claim.pk])).status_code == 403
+
+
+def test_the_claim_list_filters_by_category(client, agent, staff_manager):
+    fare = _claim(agent, call_id="ADM-CS")
+    outage = _claim(agent, rule="outage.customer_expense", facts={}, call_id="ADM-OUTAGE")
+    client.force_login(staff_manager)
+    page = client.get(reverse("admin:claims_claim_changelist"), {"category": "outage"})
+    assert [c.pk for c in page.context["cl"].result_list] == [outage.pk]
+    assert fare.pk not in [c.pk for c in page.context["cl"].result_list]
