@@ -29,6 +29,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "rowcondition": ["view"],
             "rowpenalty": ["view"],
             "effect": ["view"],
+            "penaltyrule": ["view"],
         },
         "claims": {"claim": ["view", "add"], "claimdecision": ["view"], "claimevent": ["view"]},
         "payouts": {"payoutrequest": ["view"]},
@@ -50,6 +51,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "rowcondition": ["view", "add", "change", "delete"],
             "rowpenalty": ["view", "add", "change", "delete"],
             "effect": ["view", "add", "change", "delete"],
+            "penaltyrule": ["view", "add", "change", "delete"],
             "policyversionevent": ["view"],
         },
         "payouts": {
@@ -74,7 +76,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
         },
     },
     RM: {
-        "policies": {"policyversion": ["view"], "rule": ["view"]},
+        "policies": {"policyversion": ["view"], "rule": ["view"], "penaltyrule": ["view"]},
         "custom": {"policies": ["quote_policy"]},
     },
 }

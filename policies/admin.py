@@ -21,6 +21,7 @@ from policies.facts import fact_choices, validate_outcome_effects
 from policies.models import (
     Effect,
     FareBand,
+    PenaltyRule,
     PolicyVersion,
     PolicyVersionEvent,
     RowCondition,
@@ -366,3 +367,42 @@ class TierOutcomeAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         # An outcome is added on its row's page.
         return False
+
+
+@admin.register(PenaltyRule)
+class PenaltyRuleAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
+    """Account penalty rules (트루카 table, the matrix's penalties): edited in a draft version
+    and published with it, like the matrix."""
+
+    list_display = ["name", "code", "kind", "threshold_label", "action_label", "version"]
+    list_filter = ["version", "kind", "action"]
+    search_fields = ["code", "name"]
+    list_select_related = ["version"]
+    fields = [
+        "version",
+        "kind",
+        "code",
+        "name",
+        "order",
+        "threshold_count",
+        "threshold_amount",
+        "window_days",
+        "action",
+        "scope",
+        "duration_days",
+        "lift_condition",
+        "notes",
+    ]
+
+    @admin.display(description="기준")
+    def threshold_label(self, obj: PenaltyRule) -> str:
+        return obj.threshold_label
+
+    @admin.display(description="조치")
+    def action_label(self, obj: PenaltyRule) -> str:
+        return obj.action_label
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "version":
+            kwargs["queryset"] = PolicyVersion.objects.filter(status=PolicyVersion.Status.DRAFT)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

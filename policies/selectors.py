@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from policies.evaluator import Quote, TierQuote, evaluate, evaluate_one_tier
-from policies.models import PolicyVersion, Rule, RuleRow, TierOutcome
+from policies.models import PenaltyRule, PolicyVersion, Rule, RuleRow, TierOutcome
 
 
 class NoPublishedPolicy(LookupError):
@@ -20,6 +20,14 @@ class UnknownRule(LookupError):
 
 
 class UnknownVersion(LookupError):
+    pass
+
+
+class UnknownPenaltyCode(LookupError):
+    pass
+
+
+class PenaltyNotForKind(LookupError):
     pass
 
 
@@ -78,6 +86,27 @@ def instrument_params(*, version_number: int | None = None) -> InstrumentParams:
         driver_commission_percent=version.driver_commission_percent,
         points_memo=version.points_memo,
     )
+
+
+def penalty_rule(*, code: str, kind: str) -> PenaltyRule:
+    """The published version's penalty rule for a violation code on an account kind. Raises
+    NoPublishedPolicy, UnknownPenaltyCode, or PenaltyNotForKind (the code exists for other
+    kinds of account)."""
+    version = current_version()
+    rules = list(version.penalty_rules.filter(code=code).select_related("version"))
+    for rule in rules:
+        if rule.kind == kind:
+            return rule
+    if rules:
+        kinds = ", ".join(sorted(str(r.get_kind_display()) for r in rules))
+        raise PenaltyNotForKind(f"위반 코드 {code!r}은(는) {kinds} 계정에만 적용됩니다.")
+    raise UnknownPenaltyCode(f"정책 v{version.number}에 위반 코드 {code!r}이(가) 없습니다.")
+
+
+def penalty_rules_for(*, kind: str | None = None) -> QuerySet[PenaltyRule]:
+    """The published version's penalty rules (of one kind of account), in table order."""
+    rules = current_version().penalty_rules.order_by("kind", "order", "code")
+    return rules.filter(kind=kind) if kind else rules
 
 
 def _rows_prefetch() -> Prefetch:

@@ -15,11 +15,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from policies import seed_book
+from policies import seed_book, seed_penalties
 from policies.facts import validate_outcome_effects
 from policies.models import (
     Effect,
     FareBand,
+    PenaltyRule,
     PolicyVersion,
     PolicyVersionEvent,
     RowCondition,
@@ -120,6 +121,22 @@ BOOK_MODELS = (
     "RowPenalty",
     "TierOutcome",
     "Effect",
+    "PenaltyRule",
+)
+
+PENALTY_RULE_FIELDS = (
+    "code",
+    "kind",
+    "name",
+    "order",
+    "threshold_count",
+    "threshold_amount",
+    "window_days",
+    "action",
+    "scope",
+    "duration_days",
+    "lift_condition",
+    "notes",
 )
 
 
@@ -130,6 +147,7 @@ def load_book(
     bands: list[dict[str, Any]],
     rules: list[dict[str, Any]],
     status: str,
+    penalty_rules: list[dict[str, Any]] | None = None,
 ) -> Any:
     """Write a whole book as one version, with its event rows."""
     # Written as a draft (its parts may only be written while it is one), then given `status`.
@@ -141,6 +159,8 @@ def load_book(
     for band in bands:
         models["FareBand"].objects.create(version=v, **band)
     write_rules(models, v, rules)
+    for spec in penalty_rules or []:
+        models["PenaltyRule"].objects.create(version=v, **{f: spec[f] for f in PENALTY_RULE_FIELDS})
     if status != Status.DRAFT:
         models["PolicyVersion"].objects.filter(pk=v.pk).update(status=status, published_at=now)
         models["PolicyVersionEvent"].objects.create(
@@ -157,13 +177,14 @@ def book_models() -> dict[str, Any]:
 
 
 def load_seed_book(models: dict[str, Any] | None = None) -> Any:
-    """Version 1, published: the matrix of seed 002."""
+    """Version 1, published: the matrix of seed 002 and the account penalty rules."""
     return load_book(
         models or book_models(),
         version=seed_book.VERSION,
         bands=seed_book.FARE_BANDS,
         rules=seed_book.RULES,
         status=Status.PUBLISHED,
+        penalty_rules=seed_penalties.PENALTY_RULES,
     )
 
 
@@ -182,7 +203,7 @@ def policy_version_create_draft(
     *, source: PolicyVersion, actor: User | None, title: str = "", note: str = ""
 ) -> PolicyVersion:
     """A new draft that copies `source` whole (parameters, bands, rules, rows, conditions,
-    penalties, outcomes and effects)."""
+    penalties, outcomes and effects, account penalty rules)."""
     with transaction.atomic():
         # Lock the newest version row so two managers drafting at once get distinct numbers
         # (the unique constraint on number is the backstop).
@@ -201,6 +222,10 @@ def policy_version_create_draft(
         FareBand.objects.bulk_create(
             FareBand(version=draft, upper_bound=b.upper_bound, percent=b.percent)
             for b in source.fare_bands.all()
+        )
+        PenaltyRule.objects.bulk_create(
+            PenaltyRule(version=draft, **{f: getattr(p, f) for f in PENALTY_RULE_FIELDS})
+            for p in source.penalty_rules.all()
         )
         rules = source.rules.prefetch_related(
             "rows__conditions", "rows__penalties", "rows__outcomes__effects"
@@ -270,6 +295,14 @@ def check_book(version: PolicyVersion) -> list[str]:
             # Claims and integrations name rules by code; one vanishing is a decision to take
             # deliberately, so it is refused here rather than slipped in with other edits.
             problems.append(f"원본 버전에 있던 유형이 빠졌습니다: {', '.join(removed)}")
+        # Violations already recorded name their code; the same goes for penalty rules.
+        had = set(version.based_on.penalty_rules.values_list("kind", "code"))
+        gone = sorted(had - set(version.penalty_rules.values_list("kind", "code")))
+        if gone:
+            problems.append(
+                "원본 버전에 있던 계정 제재 기준이 빠졌습니다: "
+                + ", ".join(f"{code} ({kind})" for kind, code in gone)
+            )
     for rule in rules:
         try:
             rule.clean()

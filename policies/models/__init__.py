@@ -4,21 +4,26 @@ outcomes of each tier with their effects."""
 from policies.models.book import FareBand, RowCondition, RowPenalty, Rule, RuleRow
 from policies.models.choices import (
     TIER_CHOICES,
+    AccountKind,
     AmountMethod,
     Category,
     ConditionOp,
     EffectType,
     Fault,
     Instrument,
+    LiftCondition,
     OutcomeKind,
     Party,
     PaymentAction,
     Penalty,
+    PenaltyAction,
+    PenaltyScope,
     Role,
     Target,
     Trigger,
 )
 from policies.models.outcomes import Effect, TierOutcome
+from policies.models.penalties import PenaltyRule
 from policies.models.versions import (
     PolicyBookPart,
     PolicyVersion,
@@ -28,6 +33,7 @@ from policies.models.versions import (
 
 __all__ = [
     "TIER_CHOICES",
+    "AccountKind",
     "AmountMethod",
     "Category",
     "ConditionOp",
@@ -36,10 +42,14 @@ __all__ = [
     "FareBand",
     "Fault",
     "Instrument",
+    "LiftCondition",
     "OutcomeKind",
     "Party",
     "PaymentAction",
     "Penalty",
+    "PenaltyAction",
+    "PenaltyRule",
+    "PenaltyScope",
     "PolicyBookPart",
     "PolicyVersion",
     "PolicyVersionEvent",

@@ -115,3 +115,39 @@ class ConditionOp(models.TextChoices):
 
 
 TIER_CHOICES = [(1, "1차 (상담사)"), (2, "2차 (관리자)"), (3, "3차 (관리자)")]
+
+
+class AccountKind(models.TextChoices):
+    """Whose account a penalty rule sanctions (the incidents app keeps the accounts)."""
+
+    CUSTOMER = "customer", "고객"
+    DRIVER = "driver", "기사"
+    BUSINESS = "business", "사업자"
+    TRUKA_MEMBER = "truka_member", "트루카 회원"
+
+
+class PenaltyAction(models.TextChoices):
+    """What reaching a penalty rule's threshold does to the account."""
+
+    PERMANENT_BAN = "permanent_ban", "영구정지"
+    SUSPEND_UNTIL = "suspend_until", "조건 충족 시까지 정지"
+    SUSPEND_FOR = "suspend_for", "기간 정지"
+    WARNING_AND_REVIEW = "warning_and_review", "경고 및 회원 자격 재심사"
+    REVIEW_OR_BAN = "review_or_ban", "회원 자격 재심사 또는 영구정지"
+    REVIEW = "review", "재심사"
+
+
+class PenaltyScope(models.TextChoices):
+    """What a suspension stops: the whole app (every service), or one service of it."""
+
+    APP = "app", "앱 전체"
+    RESERVATION_CALLS = "reservation_calls", "예약콜 수락"
+    RENTAL = "rental", "차량 대여"
+
+
+class LiftCondition(models.TextChoices):
+    """A fact recorded for an account that lifts the suspensions waiting for it."""
+
+    INFO_CORRECTED = "info_corrected", "회원 정보 정정"
+    FEES_PAID = "fees_paid", "미납금 완납"
+    ACCIDENT_CLOSED = "accident_closed", "사고 종료 처리"
