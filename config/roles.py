@@ -32,6 +32,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "penaltyrule": ["view"],
         },
         "claims": {"claim": ["view", "add"], "claimdecision": ["view"], "claimevent": ["view"]},
+        "incidents": {
+            "account": ["view"],
+            "violation": ["view"],
+            "restriction": ["view"],
+            "review": ["view"],
+            "accountevent": ["view"],
+        },
         "payouts": {"payoutrequest": ["view"]},
         "custom": {"policies": ["quote_policy"]},
     },
@@ -54,6 +61,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "penaltyrule": ["view", "add", "change", "delete"],
             "policyversionevent": ["view"],
         },
+        "incidents": {
+            "account": ["view"],
+            "violation": ["view"],
+            "restriction": ["view"],
+            "review": ["view"],
+            "accountevent": ["view"],
+        },
         "payouts": {
             "payoutrequest": ["view"],
             "payoutbatch": ["view"],
@@ -73,11 +87,31 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
                 "run_blanketgrant",
                 "view_all_payoutrequest",
             ],
+            # Managers record violations and conditions and lift suspensions (a customer's
+            # app suspension among them); bans and reviews are RM's.
+            "incidents": ["view_personal_data", "record_violation", "lift_restriction"],
         },
     },
     RM: {
         "policies": {"policyversion": ["view"], "rule": ["view"], "penaltyrule": ["view"]},
-        "custom": {"policies": ["quote_policy"]},
+        "incidents": {
+            "account": ["view"],
+            "violation": ["view"],
+            "restriction": ["view"],
+            "review": ["view"],
+            "accountevent": ["view"],
+            "personaldataaccess": ["view"],
+        },
+        "custom": {
+            "policies": ["quote_policy"],
+            "incidents": [
+                "view_personal_data",
+                "record_violation",
+                "lift_restriction",
+                "reverse_ban",
+                "decide_review",
+            ],
+        },
     },
 }
 
