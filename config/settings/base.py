@@ -235,6 +235,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "claims.models.Claim.Status",
         "PayoutInstrumentEnum": "payouts.models.choices.Instrument",
         "DiscussionInstrumentEnum": "claims.api.serializers.DISCUSSION_INSTRUMENTS",
+        # Account kinds: payouts names the same set for its recipients.
+        "RecipientKindEnum": "payouts.models.choices.RecipientKind",
     },
 }
 

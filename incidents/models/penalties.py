@@ -216,7 +216,7 @@ class Restriction(models.Model):
         return source_label(self.source_kind, self.source_ref)
 
     @property
-    def lifts_when(self) -> str:
+    def lifts_when_label(self) -> str:
         """When it ends, in a few Korean words: '미납금 완납', '2026-12-13 10:00까지', …"""
         if self.kind == RestrictionKind.BAN:
             return "RM이 사유와 함께 철회할 때"

@@ -1,0 +1,28 @@
+from django.urls import path, register_converter
+
+from incidents.api import views
+from policies.models import AccountKind
+
+
+class AccountKindConverter:
+    regex = "|".join(AccountKind.values)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(AccountKindConverter, "account_kind")
+
+PREFIX = "accounts/<account_kind:kind>/<str:external_id>/"
+
+urlpatterns = [
+    path(PREFIX, views.AccountView.as_view(), name="api-account"),
+    path(
+        f"{PREFIX}violations/", views.ViolationCreateView.as_view(), name="api-account-violations"
+    ),
+    path(f"{PREFIX}conditions/", views.ConditionView.as_view(), name="api-account-conditions"),
+    path(f"{PREFIX}eligibility/", views.EligibilityView.as_view(), name="api-account-eligibility"),
+]
