@@ -114,7 +114,7 @@ def eligibility(*, kind: str, external_id: str, scope: str, now: datetime | None
     ]
     if not blocking:
         return Eligibility(allowed=True, reasons=[], until=None)
-    reasons = [f"{r.get_kind_display()}: {r.label} ({r.lifts_when_label})" for r in blocking]
+    reasons = [f"{r.get_kind_display()} ({r.ends_label}): {r.label}" for r in blocking]
     ends = [r.until for r in blocking]
     until = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
     return Eligibility(allowed=False, reasons=reasons, until=until)

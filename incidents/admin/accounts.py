@@ -48,16 +48,15 @@ class RestrictionInline(ReadOnlyInline):
         "kind",
         "scope",
         "since",
-        "until",
         "lifts",
         "in_force",
         "lifted",
     )
     show_change_link = True
 
-    @admin.display(description="해제")
+    @admin.display(description="언제까지")
     def lifts(self, obj: Restriction) -> str:
-        return obj.lifts_when_label
+        return obj.ends_label
 
     @admin.display(description="적용 중", boolean=True)
     def in_force(self, obj: Restriction) -> bool:
@@ -279,9 +278,9 @@ class RestrictionAdmin(admin.ModelAdmin):
         url = reverse("admin:incidents_account_change", args=[obj.account_id])
         return format_html('<a href="{}">{}</a>', url, obj.account)
 
-    @admin.display(description="해제")
+    @admin.display(description="언제까지")
     def lifts(self, obj: Restriction) -> str:
-        return obj.lifts_when_label
+        return obj.ends_label
 
     @admin.display(description="출처")
     def source_text(self, obj: Restriction) -> str:

@@ -111,6 +111,15 @@ class ReviewAdmin(admin.ModelAdmin):
     def violation_note(self, obj: Review) -> str:
         return obj.violation.note or "-"
 
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        extra = {"title": "재심사 대기열 (오래된 순)", **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        # A decision is final: nothing to keep editing after it.
+        extra = {"show_save_and_continue": False, "title": "재심사 결정", **(extra_context or {})}
+        return super().changeform_view(request, object_id, form_url, extra)
+
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
 

@@ -4,10 +4,17 @@ has to decide about it (reviews)."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from incidents.models.accounts import Account
 from incidents.models.choices import RestrictionKind, ReviewDecision, SourceKind
 from policies.models import LiftCondition, PenaltyAction, PenaltyRule, PenaltyScope
+
+REVIEW_ACTIONS = (
+    PenaltyAction.WARNING_AND_REVIEW,
+    PenaltyAction.REVIEW_OR_BAN,
+    PenaltyAction.REVIEW,
+)
 
 
 def _user_fk(label: str) -> models.ForeignKey:
@@ -83,7 +90,11 @@ class Review(models.Model):
     )
     code = models.SlugField("위반 코드", max_length=60)
     label = models.CharField("내용", max_length=200)
-    action = models.CharField("기준의 조치", max_length=24, choices=PenaltyAction)
+    action = models.CharField(
+        "기준의 조치",
+        max_length=24,
+        choices=[(a.value, a.label) for a in PenaltyAction if a in REVIEW_ACTIONS],
+    )
     rule = models.ForeignKey(
         PenaltyRule, verbose_name="제재 기준", on_delete=models.PROTECT, related_name="+"
     )
@@ -216,15 +227,15 @@ class Restriction(models.Model):
         return source_label(self.source_kind, self.source_ref)
 
     @property
-    def lifts_when_label(self) -> str:
-        """When it ends, in a few Korean words: '미납금 완납', '2026-12-13 10:00까지', …"""
+    def ends_label(self) -> str:
+        """When it ends, in a few Korean words: '미납금 완납까지', '2026-12-13 10:00까지', …"""
         if self.kind == RestrictionKind.BAN:
-            return "RM이 사유와 함께 철회할 때"
+            return "RM이 철회할 때까지"
         if self.lift_condition:
-            return str(self.get_lift_condition_display())
+            return f"{self.get_lift_condition_display()}까지"
         if self.until is None:
-            return "관리자·RM이 사유와 함께 해제할 때"
-        return "기간 종료"
+            return "관리자·RM이 해제할 때까지"
+        return f"{timezone.localtime(self.until):%Y-%m-%d %H:%M}까지"
 
 
 def source_label(kind: str, ref: str) -> str:

@@ -32,12 +32,6 @@ from policies.selectors import (
 
 logger = logging.getLogger(__name__)
 
-REVIEW_ACTIONS = {
-    PenaltyAction.WARNING_AND_REVIEW,
-    PenaltyAction.REVIEW_OR_BAN,
-    PenaltyAction.REVIEW,
-}
-
 
 def violation_record(
     *,
@@ -66,7 +60,6 @@ def violation_record(
         raise ValidationError({"code": [str(exc)]}) from exc
     if rule.threshold_amount is not None and amount is None:
         raise ValidationError({"amount": ["이 위반은 금액(원)으로 누적됩니다. 금액을 입력하세요."]})
-    now = timezone.now()
     with transaction.atomic():
         account = account_get_or_create(
             kind=kind,
@@ -81,6 +74,8 @@ def violation_record(
         # one after the other: the second sees the first and a threshold they reach together
         # is reached once, by the later one.
         account = Account.objects.select_for_update().get(pk=account.pk)
+        # Taken under the lock, so the history reads in the order things happened.
+        now = timezone.now()
         if source_kind != SourceKind.MANUAL:
             existing = Violation.objects.filter(
                 account=account, code=code, source_kind=source_kind, source_ref=source_ref
