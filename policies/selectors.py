@@ -99,7 +99,7 @@ def penalty_rule(*, code: str, kind: str) -> PenaltyRule:
             return rule
     if rules:
         kinds = ", ".join(sorted(str(r.get_kind_display()) for r in rules))
-        raise PenaltyNotForKind(f"위반 코드 {code!r}은(는) {kinds} 계정에만 적용됩니다.")
+        raise PenaltyNotForKind(f"이 위반은 {kinds} 계정에만 적용됩니다.")
     raise UnknownPenaltyCode(f"정책 v{version.number}에 위반 코드 {code!r}이(가) 없습니다.")
 
 

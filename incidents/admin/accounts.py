@@ -3,13 +3,16 @@ page for users with `incidents.view_personal_data`, and each such page view is l
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from incidents import selectors
+from incidents.forms import ViolationForm
 from incidents.models import (
     Account,
     AccountEvent,
@@ -21,6 +24,7 @@ from incidents.models import (
 )
 from incidents.services.accounts import personal_data_view_record
 from incidents.services.restrictions import condition_record, restriction_lift
+from incidents.services.violations import violation_record
 from policies.models import LiftCondition, PenaltyScope
 
 
@@ -130,6 +134,53 @@ class AccountAdmin(admin.ModelAdmin):
     list_per_page = 50
     inlines = [RestrictionInline, ViolationInline, ReviewInline, AccountEventInline]
     actions = ["record_fees_paid", "record_info_corrected", "record_accident_closed"]
+    change_list_template = "admin/incidents/account/change_list.html"
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        view = self.admin_site.admin_view(self.record_violation_view)
+        return [
+            path("record-violation/", view, name="incidents_account_record_violation"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        extra = {"can_record": self.has_record_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def record_violation_view(self, request: HttpRequest) -> HttpResponse:
+        """Record a violation by hand, through the same service as claims and incidents."""
+        if not self.has_record_permission(request):
+            raise PermissionDenied
+        form = ViolationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                violation = violation_record(
+                    kind=data["kind"],
+                    external_id=data["external_id"],
+                    code=data["code"],
+                    occurred_at=data["occurred_at"],
+                    amount=data["amount"],
+                    note=data["note"],
+                    actor=request.user,  # type: ignore[arg-type]
+                    name=data["name"] or None,
+                    phone=data["phone"] or None,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                self.message_user(request, f"{violation.account}에 위반을 기록했습니다.")
+                url = reverse("admin:incidents_account_change", args=[violation.account_id])
+                return HttpResponseRedirect(url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "위반 기록",
+            "form": form,
+            "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
+        }
+        return TemplateResponse(request, "admin/incidents/account/record_violation.html", context)
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return selectors.accounts_with_state()

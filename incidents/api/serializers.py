@@ -1,16 +1,14 @@
 """Shapes of the accounts API (a contract other tools depend on: field names as written)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from django.utils import timezone
 from rest_framework import serializers
 
 from incidents.models import AccountState, Restriction, RestrictionKind
 from policies.models import AccountKind, LiftCondition, PenaltyScope
 
-# The oldest time a violation may be dated; later than now (plus clock skew) is refused too.
+# The oldest time a violation may be dated (the service refuses times in the future).
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-SKEW = timedelta(minutes=5)
 
 
 def lifts_when(restriction: Restriction) -> str:
@@ -73,8 +71,6 @@ class ViolationInputSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
 
     def validate_occurred_at(self, value: datetime) -> datetime:
-        if value > timezone.now() + SKEW:
-            raise serializers.ValidationError("발생 시각은 미래일 수 없습니다.")
         if value < EARLIEST:
             raise serializers.ValidationError("발생 시각은 2000년 이후여야 합니다.")
         return value

@@ -32,6 +32,9 @@ from policies.selectors import (
 
 logger = logging.getLogger(__name__)
 
+# A caller's clock a little ahead of ours is not a violation dated in the future.
+CLOCK_SKEW = timedelta(minutes=5)
+
 
 def violation_record(
     *,
@@ -58,6 +61,8 @@ def violation_record(
         rule = penalty_rule(code=code, kind=kind)
     except (UnknownPenaltyCode, PenaltyNotForKind, NoPublishedPolicy) as exc:
         raise ValidationError({"code": [str(exc)]}) from exc
+    if occurred_at is not None and occurred_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"occurred_at": ["발생 시각은 미래일 수 없습니다."]})
     if rule.threshold_amount is not None and amount is None:
         raise ValidationError({"amount": ["이 위반은 금액(원)으로 누적됩니다. 금액을 입력하세요."]})
     with transaction.atomic():

@@ -137,3 +137,32 @@ def test_agents_do_not_get_the_condition_actions(client, agent):
     AccountFactory(external_id="T-1")
     page = logged_in(client, agent).get(reverse("admin:incidents_account_changelist"))
     assert "record_fees_paid" not in page.content.decode()
+
+
+def test_rm_records_a_violation_by_hand_in_the_console(client, rm_user):
+    c = logged_in(client, rm_user)
+    url = reverse("admin:incidents_account_record_violation")
+    form = c.get(url)
+    assert form.status_code == 200 and "차량 내 흡연 냄새·흔적" in form.content.decode()
+    bad = c.post(url, {"kind": "driver", "external_id": "D-9", "code": "smoking_traces"})
+    assert bad.status_code == 200 and "트루카 회원 계정에만" in bad.content.decode()
+    assert "smoking_traces" not in bad.content.decode().split("<select")[0]
+    response = c.post(
+        url,
+        {
+            "kind": "truka_member",
+            "external_id": "T-9",
+            "code": "pet_without_carrier",
+            "note": "제보",
+        },
+    )
+    assert response.status_code == 302
+    restriction = Restriction.objects.get()
+    assert (restriction.account.external_id, restriction.kind) == ("T-9", "ban")
+    assert restriction.violation.recorded_by == rm_user
+
+
+def test_agents_cannot_record_violations_in_the_console(client, agent):
+    c = logged_in(client, agent)
+    assert c.get(reverse("admin:incidents_account_record_violation")).status_code == 403
+    assert "위반 기록" not in c.get(reverse("admin:incidents_account_changelist")).content.decode()
