@@ -178,7 +178,11 @@ class AccountAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": "위반 기록",
             "form": form,
-            "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
+            "adminform": helpers.AdminForm(
+                form,  # type: ignore[arg-type]
+                [(None, {"fields": list(form.fields)})],
+                {},
+            ),
         }
         return TemplateResponse(request, "admin/incidents/account/record_violation.html", context)
 
