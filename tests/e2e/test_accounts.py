@@ -32,12 +32,14 @@ def test_rm_decides_a_review_from_the_queue_in_the_browser(page, live_server, de
     page.fill("textarea[name=reason]", "수사 공문 확인")
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist")
+    page.wait_for_load_state("networkidle")
     assert Review.objects.get().decision == "ban"
     page.goto(f"{live_server.url}/admin/incidents/account/")
     row = page.inner_text("#result_list")
     assert "T-E2E" in row and "영구정지" in row and "홍*동" in row
-    page.click("text=T-E2E")
-    assert "홍길동" in page.content()  # RM sees it whole on the account's page
+    page.click("#result_list a:has-text('T-E2E')")
+    page.wait_for_selector(".field-full_name")
+    assert "홍길동" in page.inner_text(".field-full_name")  # RM sees it whole on the account's page
     page.goto(f"{live_server.url}/admin/incidents/account/record-violation/")
     page.wait_for_load_state("networkidle")
     assert blocked == []
