@@ -76,7 +76,11 @@ def restriction_lift(*, restriction_id: int, actor: Actor, reason: str) -> Restr
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["해제 사유를 입력하세요."]})
+    account_id = Restriction.objects.values_list("account_id", flat=True).get(pk=restriction_id)
     with transaction.atomic():
+        # The account's row first, as violations take it: a ban reversed while a violation
+        # reaches a ban threshold either comes first (and the violation bans again) or after.
+        Account.objects.select_for_update().filter(pk=account_id).first()
         restriction = Restriction.objects.select_for_update().get(pk=restriction_id)
         needed = (
             "incidents.reverse_ban"

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.models import (
+    Account,
     EventKind,
     Restriction,
     RestrictionKind,
@@ -50,7 +51,11 @@ def review_decide(
         raise ValidationError(errors)
     if actor is None or not actor.has_perm("incidents.decide_review"):
         raise PermissionDenied("재심사 결정은 RM만 할 수 있습니다.")
+    account_id = Review.objects.values_list("account_id", flat=True).get(pk=review_id)
     with transaction.atomic():
+        # The account's row first, as violations take it: a ban decided here and a ban
+        # threshold reached at the same moment are applied one after the other, once.
+        Account.objects.select_for_update().filter(pk=account_id).first()
         review = Review.objects.select_for_update().select_related("account").get(pk=review_id)
         if review.status == Review.Status.DECIDED:
             if review.decision == decision:
@@ -82,10 +87,7 @@ def review_decide(
         )
         restriction: dict | None = None
         if decision == ReviewDecision.BAN:
-            # Serialised with violations on the account's row: at most one ban in force.
-            already = account.restrictions.select_for_update().filter(
-                kind=RestrictionKind.BAN, lifted_at__isnull=True
-            )
+            already = account.restrictions.filter(kind=RestrictionKind.BAN, lifted_at__isnull=True)
             if not already.exists():
                 restriction = {"kind": RestrictionKind.BAN}
         elif decision == ReviewDecision.SUSPEND:
