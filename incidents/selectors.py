@@ -118,12 +118,3 @@ def eligibility(*, kind: str, external_id: str, scope: str, now: datetime | None
     ends = [r.until for r in blocking]
     until = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
     return Eligibility(allowed=False, reasons=reasons, until=until)
-
-
-def review_queue() -> QuerySet[Review]:
-    """Open reviews, oldest first: RM's queue."""
-    return (
-        Review.objects.filter(status=Review.Status.OPEN)
-        .select_related("account", "violation")
-        .order_by("opened_at", "id")
-    )
