@@ -374,7 +374,7 @@ class PenaltyRuleAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
     """Account penalty rules (트루카 table, the matrix's penalties): edited in a draft version
     and published with it, like the matrix."""
 
-    list_display = ["name", "code", "kind", "threshold_label", "action_label", "version"]
+    list_display = ["name", "kind", "threshold_label", "action_label", "version_number"]
     list_filter = ["version", "kind", "action"]
     search_fields = ["code", "name"]
     list_select_related = ["version"]
@@ -393,6 +393,10 @@ class PenaltyRuleAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
         "lift_condition",
         "notes",
     ]
+
+    @admin.display(description="버전", ordering="version__number")
+    def version_number(self, obj: PenaltyRule) -> str:
+        return f"v{obj.version.number}"
 
     @admin.display(description="기준")
     def threshold_label(self, obj: PenaltyRule) -> str:

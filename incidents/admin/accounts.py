@@ -285,6 +285,9 @@ class AccountAdmin(admin.ModelAdmin):
         return request.user.has_perm("incidents.record_violation")
 
 
+LIFT_COLUMNS = ("lifted_at", "lifted_by", "lift_reason")
+
+
 class RestrictionLiftForm(forms.ModelForm):
     reason = forms.CharField(
         label="해제 사유",
@@ -325,8 +328,16 @@ class RestrictionAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         fields = list(self.readonly_fields)
         if obj is not None and self.has_change_permission(request, obj):
-            fields.append("reason")
+            # Still in force: the lift's own (empty) columns give way to its reason field.
+            return [f for f in fields if f not in LIFT_COLUMNS] + ["reason"]
         return fields
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        extra = {"show_save_and_continue": False, **(extra_context or {})}
+        obj = self.get_object(request, object_id) if object_id else None
+        if obj is not None and self.has_change_permission(request, obj):
+            extra.setdefault("title", "영구정지 철회" if obj.kind == "ban" else "정지 해제")
+        return super().changeform_view(request, object_id, form_url, extra)
 
     @admin.display(description="계정")
     def account_link(self, obj: Restriction) -> str:
