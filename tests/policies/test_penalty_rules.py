@@ -147,3 +147,37 @@ def test_postgres_refuses_raw_changes_to_a_published_versions_penalty_rules(stat
         with connection.cursor() as cursor:
             cursor.execute(statement)
     assert v1().penalty_rules.get(code="dirt").threshold_count == 3
+
+
+def test_managers_edit_a_drafts_penalty_rule_in_the_console_but_not_a_published_one(
+    client, django_user_model
+):
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    manager = django_user_model.objects.create_user("m", is_staff=True)
+    manager.groups.add(Group.objects.get(name="manager"))
+    client.force_login(manager)
+    published = v1().penalty_rules.get(code="dirt")
+    url = reverse("admin:policies_penaltyrule_change", args=[published.pk])
+    assert 'name="_save"' not in client.get(url).content.decode()
+    assert client.post(url, {"threshold_count": 9}).status_code == 403
+    draft = policy_version_create_draft(source=v1(), actor=manager)
+    rule = draft.penalty_rules.get(code="dirt")
+    fields = {
+        f: getattr(rule, f) or ""
+        for f in ("kind", "code", "name", "order", "action", "scope", "lift_condition", "notes")
+    }
+    response = client.post(
+        reverse("admin:policies_penaltyrule_change", args=[rule.pk]),
+        {**fields, "version": draft.pk, "threshold_count": 4, "order": rule.order},
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    rule.refresh_from_db()
+    assert rule.threshold_count == 4
+    bad = client.post(
+        reverse("admin:policies_penaltyrule_change", args=[rule.pk]),
+        {**fields, "version": draft.pk, "action": "suspend_for", "order": rule.order,
+         "threshold_count": 1},
+    )  # fmt: skip
+    assert bad.status_code == 200 and "반드시 정지 범위를 정하세요" in bad.content.decode()
