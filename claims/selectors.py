@@ -7,6 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from claims.models import Claim, ClaimDecision
+from incidents.models import AccountState
+from incidents.selectors import account_detail, account_find
 from payouts.models import PayoutRequest, SourceKind
 from policies import selectors as policy
 from policies.facts import FACTS
@@ -69,6 +71,29 @@ def rule_name(claim: Claim) -> str:
     except LookupError:
         rule = None
     return rule.name if rule is not None else claim.rule
+
+
+def party_standing(claim_parties: dict[str, str]) -> list[dict[str, Any]]:
+    """The state and restrictions in force of each party (kind → external id) we know, for
+    the intake and claim pages: what the agent should see before offering anything."""
+    standing = []
+    for kind, external_id in claim_parties.items():
+        if not external_id:
+            continue
+        account = account_find(kind=kind, external_id=external_id)
+        if account is None:
+            continue
+        detail = account_detail(account)
+        standing.append(
+            {
+                "kind": kind,
+                "external_id": external_id,
+                "state": AccountState(detail.state).label,
+                "restrictions": detail.restrictions,
+                "reviews_open": detail.reviews_open,
+            }
+        )
+    return standing
 
 
 def offers_of(claim: Claim) -> dict[str, Any]:

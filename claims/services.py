@@ -17,11 +17,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from claims.models import Claim, ClaimDecision, ClaimEvent, ClaimEvidence
 from config.roles import AGENT, MANAGER
+from incidents.models import SourceKind as AccountSource
+from incidents.services.accounts import account_get_or_create
+from incidents.services.violations import violation_record
 from payouts.models import Instrument
 from payouts.services.requests import payout_request_create
 from payouts.services.rules import PayoutRuleError
@@ -36,7 +40,7 @@ from policies.evaluator import (
     check_pick,
 )
 from policies.facts import FactsInvalid
-from policies.models import OutcomeKind, PaymentAction
+from policies.models import OutcomeKind, PaymentAction, violation_code
 
 Status = Claim.Status
 Kind = ClaimDecision.Kind
@@ -113,10 +117,28 @@ def claim_create(
             memo=memo,
             created_by=actor,
         )
+        # The parties become (or update) accounts, created on first reference.
+        for kind, party in parties.items():
+            if party is None or not party.external_id:
+                continue
+            try:
+                account_get_or_create(
+                    kind=kind, external_id=party.external_id, name=party.name or None,
+                    phone=party.phone or None, actor=actor,
+                    source_kind=AccountSource.CLAIM, source_ref=f"claim-{claim.pk}",
+                )  # fmt: skip
+            except ValidationError as exc:
+                raise ClaimInputError({kind: _messages(exc)}) from exc
         ClaimEvent.objects.create(
             claim=claim, to_status=Status.OPEN, to_tier=1, actor=actor, reason="접수"
         )
     return claim
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "message_dict"):
+        return [f"{m}" for messages in exc.message_dict.values() for m in messages]
+    return [str(m) for m in exc.messages]
 
 
 def _parties_named(quote: Any) -> set[str]:
@@ -181,6 +203,7 @@ def claim_grant(
         )  # fmt: skip
         for index, effect in paid:
             _pay(claim, decision, index, effect)
+        _sanction(claim, decision, actor, granted=True)
         _move(claim, to=Status.GRANTED, tier=tier, actor=actor, reason=reason or f"{tier}차 지급")
     return claim
 
@@ -198,6 +221,7 @@ def claim_refuse(*, claim_id: int, actor: User, tier: int, reason: str = "") -> 
         for index, effect in enumerate(effects):
             if _pays_on_refusal(effect, tier):
                 _pay(claim, decision, index, effect)
+        _sanction(claim, decision, actor, granted=False)
         later = [t for t in _quote_of(claim).tiers if t.tier > tier]
         if later:
             following = min(later, key=lambda t: t.tier)
@@ -487,6 +511,38 @@ def _pay(claim: Claim, decision: ClaimDecision, index: int, effect: EffectQuote)
         )
     except PayoutRuleError as exc:
         raise ClaimInputError({"amount": [str(exc)]}) from exc
+
+
+def _sanction(claim: Claim, decision: ClaimDecision, actor: User, *, granted: bool) -> None:
+    """Record the matched row's penalties that this decision sets off on the parties'
+    accounts, through the incidents service, in this transaction: on a grant those that
+    trigger on it (any tier, or the tier named) and the repeat counters (each grant counts;
+    the account's penalty rule acts at its threshold); on a refusal those of the refused
+    tier. A claimant who accepts is never sanctioned for it: refusal penalties wait for a
+    refusal."""
+    for penalty in _quote_of(claim).penalties:
+        if granted:
+            applies = (penalty.trigger == "on_grant" and penalty.tier in (None, decision.tier)) or (
+                penalty.trigger == "on_repeat"
+            )
+        else:
+            applies = penalty.trigger == "on_refusal" and penalty.tier == decision.tier
+        if not applies:
+            continue
+        external_id = claim.party_id(penalty.subject)
+        if not external_id:
+            label = _PARTY_LABEL.get(penalty.subject, "당사자")
+            raise ClaimInputError(
+                {penalty.subject: [f"{label} ID가 없어 제재를 기록할 수 없습니다."]}
+            )
+        try:
+            violation_record(
+                kind=penalty.subject, external_id=external_id,
+                code=violation_code(penalty.code), note=f"{claim} {decision}",
+                source_kind=AccountSource.CLAIM, source_ref=decision.ref, actor=actor,
+            )  # fmt: skip
+        except ValidationError as exc:
+            raise ClaimInputError({"penalties": _messages(exc)}) from exc
 
 
 def _move(claim: Claim, *, to: str, tier: int, actor: User, reason: str) -> None:

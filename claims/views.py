@@ -40,6 +40,7 @@ def claim_new(request: HttpRequest) -> HttpResponse:
     form = _intake_form(request, list(loaded.rules.values()))
     result = None
     history: list[tuple[Claim, str]] = []
+    standing: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if "file" in request.POST:
@@ -66,6 +67,9 @@ def claim_new(request: HttpRequest) -> HttpResponse:
             _form_errors(form, exc.errors)  # type: ignore[arg-type]
         except (NoMatchingRow, IncompleteBook) as exc:
             form.add_error(None, str(exc))
+        standing = selectors.party_standing(
+            {k: (p.external_id if (p := form.party(k)) else "") for k in ("customer", "driver")}
+        )
         claimant = form.party(data["target"])
         if claimant is not None:
             history = [
@@ -73,7 +77,13 @@ def claim_new(request: HttpRequest) -> HttpResponse:
                 for c in selectors.past_claims(target=data["target"],
                                                external_id=claimant.external_id)
             ]  # fmt: skip
-    context = {"form": form, "result": result, "version": loaded.version, "history": history}
+    context = {
+        "form": form,
+        "result": result,
+        "version": loaded.version,
+        "history": history,
+        "standing": standing,
+    }
     if getattr(request, "htmx", False):
         return render(request, "claims/_intake_form.html", context)
     return render(request, "claims/new.html", context)
@@ -153,6 +163,9 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "payouts": list(selectors.payout_requests_of(claim)),
         "duplicates": selectors.duplicates_of(claim),
         "evidence": list(claim.evidence.all()),
+        "standing": selectors.party_standing(
+            {"customer": claim.customer_id, "driver": claim.driver_id}
+        ),
         "says_evidenced": claim.facts.get("evidenced") is True,
         "form": form if may_answer else None,
     }

@@ -21,6 +21,7 @@ from policies.models.choices import (
     Role,
     Target,
     Trigger,
+    violation_code,
 )
 from policies.models.outcomes import Effect, TierOutcome
 from policies.models.penalties import PenaltyRule
@@ -62,4 +63,5 @@ __all__ = [
     "Target",
     "TierOutcome",
     "Trigger",
+    "violation_code",
 ]

@@ -69,6 +69,17 @@ class Penalty(models.TextChoices):
     CUSTOMER_APP_SUSPENSION = "customer_app_suspension", "T앱 고객 정지"
 
 
+# The account violation each matrix penalty records; incidents counts it against the penalty
+# rule of that code. Only the no-show ban is named differently: its rule counts the no-shows
+# themselves, and bans at the third (its threshold, which the matrix's on_repeat count states).
+VIOLATION_OF_PENALTY = {Penalty.DRIVER_PERMANENT_SUSPENSION: "driver_permanent_suspension_on_3rd"}
+
+
+def violation_code(penalty: str) -> str:
+    """The violation code a matrix penalty is recorded as on the account."""
+    return VIOLATION_OF_PENALTY.get(penalty, penalty)  # type: ignore[call-overload]
+
+
 class EffectType(models.TextChoices):
     GRANT = "grant", "지급"
     CHARGE = "charge", "새 결제금액"

@@ -103,3 +103,24 @@ def test_another_agents_claim_is_a_404(client, other_agent, file_claim):
     claim = file_claim()
     client.force_login(other_agent)
     assert client.get(reverse("claim-detail", args=[claim["id"]])).status_code == 404
+
+
+def test_the_intake_shows_the_parties_standing(client, agent, manager, file_claim):
+    # A granted tier 2 of a late reservation bans the driver from reservation calls for 7 days.
+    from rest_framework.test import APIClient
+
+    from tests.claims.conftest import LATE
+
+    claim = file_claim(LATE)
+    api = APIClient()
+    api.force_authenticate(agent)
+    api.post(f"/api/v1/claims/{claim['id']}/refuse/", {"tier": 1}, format="json")
+    api.force_authenticate(manager)
+    api.post(f"/api/v1/claims/{claim['id']}/grant/", {"tier": 2}, format="json")
+    client.force_login(agent)
+    page = client.post(reverse("claim-new"), {
+        "rule": "dispatch.reservation_late", "target": "customer", "late_minutes": "45",
+        "call_id": "NEXT-1", "customer_id": "C-1", "driver_id": "D-9", "preview": "",
+    }).content.decode()  # fmt: skip
+    assert "당사자 계정 상태" in page
+    assert "예약콜" in page and "까지" in page
