@@ -139,6 +139,11 @@ class ClaimDecision(models.Model):
         help_text="원 (포인트는 P): 범위에서 고른 금액, 또는 논의 결정 금액",
     )
     instrument = models.CharField("지급수단", max_length=32, blank=True, choices=Instrument)
+    paid_total = models.PositiveBigIntegerField(
+        "지급 합계",
+        default=0,
+        help_text="원 (포인트 포함): 이 결정이 요청한 지급액의 합. 한도 계산에 씀.",
+    )
     effects = models.JSONField(
         "효과", default=list, help_text="결정 시점에 다시 계산한 효과와 금액"
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,9 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
 
 from claims.models import Claim, ClaimDecision, ClaimEvent, ClaimEvidence
 from config.roles import AGENT, MANAGER
@@ -196,10 +199,12 @@ def claim_grant(
                 raise ClaimInputError({"instrument": ["지급수단은 논의 필요 결과에서만 정합니다."]})
             effects, picked = _picked(offer.effects, amount)
         paid = [(i, e) for i, e in enumerate(effects) if _pays_on_grant(e)]
+        total = sum(e.amount or 0 for _, e in paid if e.type == "grant")
+        _check_caps(claim, actor, tier, total)
         decision = _decide(
             claim, actor, tier, Kind.GRANTED, offer, effects, reason,
             amount=picked if picked is not None else offer.amount,
-            instrument=(instrument or offer.instrument or ""),
+            instrument=(instrument or offer.instrument or ""), paid_total=total,
         )  # fmt: skip
         for index, effect in paid:
             _pay(claim, decision, index, effect)
@@ -462,8 +467,10 @@ def _decide(
     *,
     amount: int | None = None,
     instrument: str = "",
+    paid_total: int = 0,
 ) -> ClaimDecision:
     return ClaimDecision.objects.create(
+        paid_total=paid_total,
         claim=claim,
         ref=f"claim-{claim.pk}-t{tier}",
         tier=tier,
@@ -511,6 +518,59 @@ def _pay(claim: Claim, decision: ClaimDecision, index: int, effect: EffectQuote)
         )
     except PayoutRuleError as exc:
         raise ClaimInputError({"amount": [str(exc)]}) from exc
+
+
+# Advisory-lock namespaces (the first key) of the two caps; the second is the agent's id or
+# the rule code's CRC-32, so grants against one cap are counted one after the other.
+_AGENT_CAP_LOCK = 0x63617061  # "capa"
+_RULE_CAP_LOCK = 0x63617072  # "capr"
+
+
+def _check_caps(claim: Claim, actor: User, tier: int, total: int) -> None:
+    """Refuse a grant past the claim's version's caps (ClaimInputError on `cap`, naming the
+    cap and the usage): the granting person's tier-1 total today and the rule's total this
+    month, both in Asia/Seoul. Concurrent grants against one cap wait for each other."""
+    if total <= 0:
+        return
+    version = policy.version_by_number(claim.policy_version)
+    rule = policy.book(claim.policy_version).rules.get(claim.rule)
+    now = timezone.localtime()
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    granted = ClaimDecision.objects.filter(kind=Kind.GRANTED)
+    cap = version.agent_daily_tier1_cap
+    if tier == 1 and cap is not None:
+        _lock(_AGENT_CAP_LOCK, actor.pk)
+        used = (
+            granted.filter(tier=1, decided_by=actor, decided_at__gte=day).aggregate(
+                n=Sum("paid_total")
+            )["n"]
+            or 0
+        )
+        if used + total > cap:
+            raise ClaimInputError({"cap": [
+                f"1일 1차 지급 한도 {cap:,}원을 넘습니다 (오늘 {used:,}원 지급, 이번 {total:,}원)."
+            ]})  # fmt: skip
+    budget = rule.monthly_budget if rule is not None else None
+    if rule is not None and budget is not None:
+        _lock(_RULE_CAP_LOCK, zlib.crc32(claim.rule.encode()) & 0x7FFFFFFF)
+        month = day.replace(day=1)
+        used = (
+            granted.filter(claim__rule=claim.rule, decided_at__gte=month).aggregate(
+                n=Sum("paid_total")
+            )["n"]
+            or 0
+        )
+        if used + total > budget:
+            raise ClaimInputError({"cap": [
+                f"'{rule.name}' 월 예산 {budget:,}원을 넘습니다 "
+                f"(이번 달 {used:,}원 지급, 이번 {total:,}원)."
+            ]})  # fmt: skip
+
+
+def _lock(namespace: int, key: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, key])
 
 
 def _sanction(claim: Claim, decision: ClaimDecision, actor: User, *, granted: bool) -> None:

@@ -127,6 +127,7 @@ class PolicyVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
             "결정 권한 (차수별로 지급할 수 있는 역할)",
             {"fields": [("tier1_role", "tier2_role", "tier3_role", "discussion_role")]},
         ),
+        ("지급 한도", {"fields": ["agent_daily_tier1_cap"]}),
         ("기록", {"fields": ["created_at", "created_by", "published_at", "published_by"]}),
     ]
     readonly_fields = [
@@ -221,7 +222,7 @@ class RuleAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
     search_fields = ["code", "name"]
     list_select_related = ["version"]
     inlines = [RuleRowInline]
-    fields = ["version", "code", "category", "name", "description", "order"]
+    fields = ["version", "code", "category", "name", "description", "order", "monthly_budget"]
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).annotate(n_rows=Count("rows"))

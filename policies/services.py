@@ -43,6 +43,7 @@ VERSION_PARAMS = (
     "tier2_role",
     "tier3_role",
     "discussion_role",
+    "agent_daily_tier1_cap",
 )
 EFFECT_FIELDS = (
     "order",
@@ -238,6 +239,7 @@ def policy_version_create_draft(
                 name=rule.name,
                 description=rule.description,
                 order=rule.order,
+                monthly_budget=rule.monthly_budget,
             )
             for row in rule.rows.all():
                 new_row = RuleRow.objects.create(

@@ -76,6 +76,13 @@ class Rule(PolicyBookPart):
     name = models.CharField("유형", max_length=200)
     description = models.TextField("설명", blank=True)
     order = models.PositiveIntegerField("순서", default=0)
+    monthly_budget = models.PositiveBigIntegerField(
+        "월 예산",
+        null=True,
+        blank=True,
+        help_text="원 (포인트 포함). 이 유형의 한 달(한국 시간) 지급 결정 합계 한도. "
+        "비우면 한도 없음.",
+    )
 
     history = HistoricalRecords()
 

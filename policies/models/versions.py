@@ -71,6 +71,14 @@ class PolicyVersion(models.Model):
     discussion_role = models.CharField(
         "논의 필요 결정 권한", max_length=16, choices=Role, default=Role.MANAGER
     )
+    # Spend caps are policy too; empty means none.
+    agent_daily_tier1_cap = models.PositiveBigIntegerField(
+        "상담사 1일 1차 지급 한도",
+        null=True,
+        blank=True,
+        help_text="원 (포인트 포함). 한 사람이 하루(한국 시간)에 1차로 지급 결정할 수 있는 합계. "
+        "비우면 한도 없음.",
+    )
 
     history = HistoricalRecords()
 
