@@ -212,7 +212,7 @@ class ClaimAdmin(admin.ModelAdmin):
         if not request.user.has_perm("claims.view_all_claim"):
             raise PermissionDenied
         claim = get_object_or_404(selectors.claims_visible_to(request.user), pk=pk)
-        form = ClaimDecisionForm(request.POST or None)
+        form = ClaimDecisionForm(request.POST or None, initial={"tier": claim.tier})
         if request.method == "POST" and form.is_valid():
             done = self._decide(request, claim, form)
             if done:
@@ -246,12 +246,12 @@ class ClaimAdmin(admin.ModelAdmin):
         try:
             if data["decision"] == "grant":
                 services.claim_grant(
-                    claim_id=claim.pk, actor=actor, tier=claim.tier,  # type: ignore[arg-type]
+                    claim_id=claim.pk, actor=actor, tier=data["tier"],  # type: ignore[arg-type]
                     amount=data["amount"], instrument=data["instrument"] or None,
                     reason=data["reason"],
                 )  # fmt: skip
             elif data["decision"] == "refuse":
-                services.claim_refuse(claim_id=claim.pk, actor=actor, tier=claim.tier,  # type: ignore[arg-type]
+                services.claim_refuse(claim_id=claim.pk, actor=actor, tier=data["tier"],  # type: ignore[arg-type]
                                       reason=data["reason"])  # fmt: skip
             else:
                 services.claim_reject(claim_id=claim.pk, actor=actor, reason=data["reason"])  # type: ignore[arg-type]

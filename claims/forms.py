@@ -13,6 +13,9 @@ class ClaimDecisionForm(forms.Form):
         ("refuse", "현재 차수 거부 기록"),
         ("reject", "기각"),
     ]
+    # The tier the page was opened at: if someone decided it meanwhile, this decision is
+    # refused rather than applied to the next tier.
+    tier = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=3)
     decision = forms.ChoiceField(
         label="결정",
         choices=DECISIONS,

@@ -249,3 +249,11 @@ class ClaimEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.size:,}바이트)"
+
+    @property
+    def type_label(self) -> str:
+        return {
+            "image/jpeg": "JPEG 이미지",
+            "image/png": "PNG 이미지",
+            "application/pdf": "PDF",
+        }.get(self.content_type, self.content_type)

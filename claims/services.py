@@ -187,6 +187,10 @@ def claim_grant(
         claim = _locked_open_at(claim_id, tier)
         offer = _tier_offer(claim, tier)
         _check_role(actor, offer.role, f"{tier}차 지급")
+        # Two grants of duplicates at once must see each other: one waits for the other here.
+        _lock(_DUPLICATE_LOCK, zlib.crc32(
+            f"{claim.rule}|{claim.call_id}|{claim.target}|{claim.claimant_id}".encode()
+        ) & 0x7FFFFFFF)  # fmt: skip
         if _granted_before(claim):
             _check_role(actor, MANAGER, "같은 콜·유형에 대한 두 번째 지급")
         if offer.kind == OutcomeKind.NOT_COVERED:
@@ -226,8 +230,8 @@ def claim_refuse(*, claim_id: int, actor: User, tier: int, reason: str = "") -> 
         for index, effect in enumerate(effects):
             if _pays_on_refusal(effect, tier):
                 _pay(claim, decision, index, effect)
-        _sanction(claim, decision, actor, granted=False)
         later = [t for t in _quote_of(claim).tiers if t.tier > tier]
+        _sanction(claim, decision, actor, granted=False, closed=not later)
         if later:
             following = min(later, key=lambda t: t.tier)
             claim.waiting_for = following.role or MANAGER
@@ -413,32 +417,45 @@ def _picked(effects: list[EffectQuote], amount: int | None) -> tuple[list[Effect
     return [chosen if i == index else e for i, e in enumerate(effects)], amount
 
 
+# What a needs-discussion outcome may pay each claimant in (the amount is a count for
+# vouchers).
+DISCUSSION_FOR = {
+    "customer": (Instrument.COUPON,),
+    "driver": (Instrument.POINTS, Instrument.PRO_VOUCHER, Instrument.DISPATCH_VOUCHER),
+}
+
+
 def _discussion_effect(
     claim: Claim, amount: int | None, instrument: str | None, reason: str
 ) -> EffectQuote:
     errors: dict[str, list[str]] = {}
-    allowed = {Instrument.COUPON, Instrument.POINTS}
+    allowed = DISCUSSION_FOR.get(claim.target, ())
     if amount is None or amount <= 0:
-        errors["amount"] = ["논의 결정에는 지급액(양의 정수)이 필요합니다."]
+        errors["amount"] = ["논의 결정에는 지급액(양의 정수, 권은 장 수)이 필요합니다."]
     if instrument not in allowed:
-        errors["instrument"] = [
-            "논의 결정의 지급수단은 coupon(고객 쿠폰) 또는 points(기사 포인트)입니다."
-        ]
+        labels = ", ".join(f"{Instrument(i).label}({i})" for i in allowed)
+        errors["instrument"] = [f"{_PARTY_LABEL[claim.target]}에게는 {labels}로 지급합니다."]
     if not reason.strip():
         errors["reason"] = ["논의 결정에는 사유가 필요합니다."]
+    if not errors and instrument == Instrument.COUPON:
+        params = policy.instrument_params(version_number=claim.policy_version)
+        unit, least = params.coupon_unit, params.coupon_minimum
+        if amount < least or amount % unit:  # type: ignore[operator]
+            errors["amount"] = [f"쿠폰은 {least:,}원 이상, {unit:,}원 단위입니다."]
     if errors:
         raise ClaimInputError(errors)
+    vouchers = instrument in (Instrument.PRO_VOUCHER, Instrument.DISPATCH_VOUCHER)
     return EffectQuote(
         type="grant",
         instrument=instrument,
-        amount=amount,
+        amount=None if vouchers else amount,
         amount_max=None,
-        count=None,
+        count=amount if vouchers else None,
         action=None,
         payer="platform",
         recipient=claim.target,
         trigger={"type": "on_grant", "tier": None, "count": None, "party": None},
-        explain=f"논의 결정: {amount:,}",
+        explain=f"논의 결정: {amount:,}{'장' if vouchers else ''}",
         note=reason,
     )
 
@@ -524,6 +541,7 @@ def _pay(claim: Claim, decision: ClaimDecision, index: int, effect: EffectQuote)
 # the rule code's CRC-32, so grants against one cap are counted one after the other.
 _AGENT_CAP_LOCK = 0x63617061  # "capa"
 _RULE_CAP_LOCK = 0x63617072  # "capr"
+_DUPLICATE_LOCK = 0x64757063  # "dupc": grants of one call, rule and claimant
 
 
 def _check_caps(claim: Claim, actor: User, tier: int, total: int) -> None:
@@ -573,20 +591,25 @@ def _lock(namespace: int, key: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, key])
 
 
-def _sanction(claim: Claim, decision: ClaimDecision, actor: User, *, granted: bool) -> None:
+def _sanction(
+    claim: Claim, decision: ClaimDecision, actor: User, *, granted: bool, closed: bool = False
+) -> None:
     """Record the matched row's penalties that this decision sets off on the parties'
-    accounts, through the incidents service, in this transaction: on a grant those that
-    trigger on it (any tier, or the tier named) and the repeat counters (each grant counts;
-    the account's penalty rule acts at its threshold); on a refusal those of the refused
-    tier. A claimant who accepts is never sanctioned for it: refusal penalties wait for a
-    refusal."""
+    accounts, through the incidents service, in this transaction.
+
+    The fault is decided when the claim is granted, or refused at its last tier: then the
+    row's `on_grant` penalties (those naming a tier, at a grant of that tier or a later one)
+    and its repeat counters (each decided case counts; the account's penalty rule acts at its
+    threshold) are recorded. A refusal records that tier's `on_refusal` penalties. A claimant
+    who accepts is never sanctioned for it: refusal penalties wait for a refusal."""
+    decided = granted or closed
     for penalty in _quote_of(claim).penalties:
-        if granted:
-            applies = (penalty.trigger == "on_grant" and penalty.tier in (None, decision.tier)) or (
-                penalty.trigger == "on_repeat"
-            )
-        else:
-            applies = penalty.trigger == "on_refusal" and penalty.tier == decision.tier
+        if penalty.trigger == "on_refusal":
+            applies = not granted and penalty.tier == decision.tier
+        elif penalty.trigger == "on_grant":
+            applies = decided and (penalty.tier is None or penalty.tier <= decision.tier)
+        else:  # on_repeat
+            applies = decided
         if not applies:
             continue
         external_id = claim.party_id(penalty.subject)

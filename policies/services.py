@@ -28,6 +28,7 @@ from policies.models import (
     Rule,
     RuleRow,
     TierOutcome,
+    violation_code,
 )
 from policies.selectors import forget_current_version
 
@@ -305,6 +306,27 @@ def check_book(version: PolicyVersion) -> list[str]:
                 "원본 버전에 있던 계정 제재 기준이 빠졌습니다: "
                 + ", ".join(f"{code} ({kind})" for kind, code in gone)
             )
+    # A matrix penalty is recorded on an account as a violation: its code must have a penalty
+    # rule of this version for its subject, acting at the count the matrix states, or every
+    # decision of that row would fail.
+    penalty_rules = {(p.kind, p.code): p for p in version.penalty_rules.all()}
+    for rule in rules:
+        for row in rule.rows.all():
+            for penalty in row.penalties.all():
+                account_rule = penalty_rules.get((penalty.subject, violation_code(penalty.code)))
+                if account_rule is None:
+                    problems.append(
+                        f"{rule.code} {row.code}: 패널티 {penalty.code}에 맞는 "
+                        f"{penalty.get_subject_display()} 계정 제재 기준이 없습니다."
+                    )
+                elif (
+                    penalty.trigger == "on_repeat" and account_rule.threshold_count != penalty.count
+                ):
+                    problems.append(
+                        f"{rule.code} {row.code}: 패널티 {penalty.code}의 누적 횟수 "
+                        f"{penalty.count}회가 계정 제재 기준({account_rule.threshold_count}회)과 "
+                        "다릅니다."
+                    )
     for rule in rules:
         try:
             rule.clean()

@@ -7,7 +7,12 @@ from policies.models import Target
 
 TEXT_MAX = 2000
 # What a manager may pay a needs-discussion outcome in.
-DISCUSSION_INSTRUMENTS = [(Instrument.COUPON, "고객 쿠폰"), (Instrument.POINTS, "기사 포인트")]
+DISCUSSION_INSTRUMENTS = [
+    (Instrument.COUPON, "고객 쿠폰"),
+    (Instrument.POINTS, "기사 포인트"),
+    (Instrument.PRO_VOUCHER, "프단권 (금액은 장 수)"),
+    (Instrument.DISPATCH_VOUCHER, "단배권 (금액은 장 수)"),
+]
 
 
 def _visible_ascii(value: str) -> None:
@@ -45,7 +50,7 @@ class GrantSerializer(serializers.Serializer):
     )  # fmt: skip
     instrument = serializers.ChoiceField(
         choices=DISCUSSION_INSTRUMENTS, required=False, allow_null=True,
-        help_text="논의 필요 결과에서만.",
+        help_text="논의 필요 결과에서만: 고객은 쿠폰, 기사는 포인트·프단권·단배권.",
     )  # fmt: skip
     reason = serializers.CharField(
         max_length=TEXT_MAX, required=False, allow_blank=True, default=""

@@ -33,7 +33,7 @@ class RestrictionSerializer(serializers.Serializer):
         "manual(관리자·RM이 사유와 함께 해제, 영구정지는 RM이 철회)",
     )
     source = serializers.CharField(  # type: ignore[assignment]
-        help_text="manual, claim:<id>, incident:<id>, review:<id>"
+        help_text="manual, claim:claim-<클레임>-t<차수> (그 결정), incident:<id>, review:<id>"
     )
 
 
@@ -41,7 +41,9 @@ class ViolationSerializer(serializers.Serializer):
     code = serializers.CharField()
     occurred_at = serializers.DateTimeField()
     amount = serializers.IntegerField(allow_null=True, help_text="원 (사고 손해액 등)")
-    source = serializers.CharField(help_text="manual, claim:<id>, incident:<id>")  # type: ignore[assignment]
+    source = serializers.CharField(  # type: ignore[assignment]
+        help_text="manual, claim:claim-<클레임>-t<차수> (그 결정), incident:<id>"
+    )
 
 
 class AccountSerializer(serializers.Serializer):

@@ -239,5 +239,6 @@ class Restriction(models.Model):
 
 
 def source_label(kind: str, ref: str) -> str:
-    """'manual', 'claim:123', 'incident:45', 'review:7': the API's `source`."""
+    """The API's `source`: 'manual', or the kind and the source's reference, e.g.
+    'claim:claim-123-t2' (the claim decision that set it off), 'incident:45', 'review:7'."""
     return f"{kind}:{ref}" if ref else kind

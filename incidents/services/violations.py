@@ -111,15 +111,21 @@ def violation_record(
             at=now,
         )
         logger.info("violation %s recorded for %s", code, account)
-        if _threshold_reached(rule, account, now):
+        if _threshold_reached(rule, account, violation.occurred_at):
             _apply(rule, account, violation, actor=actor, now=now)
     return violation
 
 
-def _threshold_reached(rule: PenaltyRule, account: Account, now: datetime) -> bool:
+def _threshold_reached(rule: PenaltyRule, account: Account, occurred_at: datetime) -> bool:
+    """Whether the account's violations of the rule's code reach its threshold, counting those
+    within the rule's window up to the new violation's time (entered late with its real date,
+    it is counted with its neighbours, not with today's)."""
     violations = Violation.objects.filter(account=account, code=rule.code)
     if rule.window_days:
-        violations = violations.filter(occurred_at__gte=now - timedelta(days=rule.window_days))
+        violations = violations.filter(
+            occurred_at__gte=occurred_at - timedelta(days=rule.window_days),
+            occurred_at__lte=occurred_at,
+        )
     if rule.threshold_amount is not None:
         total = violations.aggregate(total=Sum("amount"))["total"] or 0
         return bool(total >= rule.threshold_amount)

@@ -49,11 +49,11 @@ def test_a_manager_grants_tier_two_in_the_console_with_a_pick_in_the_range(
     page = client.get(url)
     assert page.status_code == 200
     assert "2,000 ~ 5,000" in page.content.decode()
-    wrong = client.post(url, {"decision": "grant", "amount": 3500, "reason": ""})
+    wrong = client.post(url, {"tier": 2, "decision": "grant", "amount": 3500, "reason": ""})
     assert wrong.status_code == 200
     assert "단위" in wrong.content.decode()
     assert not PayoutRequest.objects.exists()
-    done = client.post(url, {"decision": "grant", "amount": 4000, "reason": "콜백 지연"})
+    done = client.post(url, {"tier": 2, "decision": "grant", "amount": 4000, "reason": "콜백 지연"})
     assert done.status_code == 302
     claim.refresh_from_db()
     assert claim.status == Claim.Status.GRANTED
@@ -68,8 +68,9 @@ def test_a_manager_rejects_only_with_a_reason(client, agent, staff_manager):
     claim = _claim(agent)
     client.force_login(manager)
     url = reverse("admin:claims_claim_decide", args=[claim.pk])
-    assert "사유" in client.post(url, {"decision": "reject"}).content.decode()
-    assert client.post(url, {"decision": "reject", "reason": "중복 접수"}).status_code == 302
+    assert "사유" in client.post(url, {"tier": 1, "decision": "reject"}).content.decode()
+    done = client.post(url, {"tier": 1, "decision": "reject", "reason": "중복 접수"})
+    assert done.status_code == 302
     claim.refresh_from_db()
     assert claim.status == Claim.Status.REJECTED
 
@@ -89,3 +90,18 @@ def test_the_claim_list_filters_by_category(client, agent, staff_manager):
     page = client.get(reverse("admin:claims_claim_changelist"), {"category": "outage"})
     assert [c.pk for c in page.context["cl"].result_list] == [outage.pk]
     assert fare.pk not in [c.pk for c in page.context["cl"].result_list]
+
+
+def test_a_decision_page_opened_before_someone_else_decided_is_refused(
+    client, agent, staff_manager
+):
+    claim = _claim(agent)
+    claim_refuse(claim_id=claim.pk, actor=agent, tier=1)
+    client.force_login(staff_manager)
+    url = reverse("admin:claims_claim_decide", args=[claim.pk])
+    assert 'name="tier" value="2"' in client.get(url).content.decode()
+    # Meanwhile another manager refuses tier 2: the claim closes at its last tier.
+    claim_refuse(claim_id=claim.pk, actor=staff_manager, tier=2)
+    stale = client.post(url, {"tier": 2, "decision": "grant", "amount": 3000})
+    assert stale.status_code == 200
+    assert not PayoutRequest.objects.exists()

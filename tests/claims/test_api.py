@@ -220,7 +220,7 @@ def test_an_agent_reads_the_payouts_of_their_own_claims_only(
 
 def test_a_decision_cannot_be_changed_or_deleted(api_as, manager, file_claim):
     claim = file_claim(OUTAGE)
-    act(api_as(manager), claim["id"], "grant", tier=1, amount=1000, instrument="coupon",
+    act(api_as(manager), claim["id"], "grant", tier=1, amount=5000, instrument="coupon",
         reason="r")  # fmt: skip
     decision = ClaimDecision.objects.get()
     decision.reason = "고침"
@@ -306,3 +306,33 @@ def test_a_second_grant_for_the_same_call_and_rule_needs_a_manager(
     assert denied.status_code == 403
     assert "두 번째 지급" in denied.json()["detail"]
     assert act(api_as(manager), second["id"], "grant", tier=1).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"amount": 20000, "instrument": "points"}, "instrument"),  # points are a driver's
+        ({"amount": 12000, "instrument": "coupon"}, "amount"),  # off the 5,000원 unit
+        ({"amount": 3000, "instrument": "coupon"}, "amount"),  # under the minimum
+    ],
+)
+def test_a_needs_discussion_amount_fits_the_claimant_and_the_unit(
+    api_as, manager, file_claim, body, field
+):
+    claim = file_claim(OUTAGE)
+    response = act(api_as(manager), claim["id"], "grant", tier=1, reason="영수증", **body)
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not PayoutRequest.objects.exists()
+
+
+def test_a_driver_is_paid_vouchers_for_expired_ones_by_count(api_as, manager, file_claim):
+    claim = file_claim({
+        "rule": "outage.voucher_expired", "target": "driver", "call_id": "VOUCH-1",
+        "driver": {"external_id": "D-V"}, "facts": {"expired_during_outage": True},
+    })  # fmt: skip
+    response = act(api_as(manager), claim["id"], "grant", tier=1, amount=3,
+                   instrument="pro_voucher", reason="장애 중 만료된 프단권 3장")  # fmt: skip
+    assert response.status_code == 200, response.json()
+    request = response.json()["payout_requests"][0]
+    assert (request["instrument"], request["count"], request["amount"]) == ("pro_voucher", 3, None)

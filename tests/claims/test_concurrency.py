@@ -65,8 +65,46 @@ def test_a_decision_row_refuses_raw_updates_on_postgresql():
         actor=manager, rule="outage.customer_expense", target="customer", call_id="RAW-1",
         facts={}, customer=Party("C-RAW"),
     )  # fmt: skip
-    claim_grant(claim_id=claim.pk, actor=manager, tier=1, amount=1000, instrument="coupon",
+    claim_grant(claim_id=claim.pk, actor=manager, tier=1, amount=5000, instrument="coupon",
                 reason="r")  # fmt: skip
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE claims_claimdecision SET amount = 999999")
-    assert ClaimDecision.objects.get().amount == 1000
+    assert ClaimDecision.objects.get().amount == 5000
+
+
+def test_two_agents_granting_duplicates_at_once_pay_once():
+    from claims.services import ClaimForbidden, Party
+    from config.roles import AGENT
+
+    agents = [make_user(f"dup-agent-{i}", AGENT) for i in range(2)]
+    claims = [
+        claim_create(
+            actor=a, rule="ride_completed.parking_refused", target="customer", call_id="DUP-1",
+            facts={"realtime": True, "extra_driver_needed": True, "extra_call_made": False,
+                   "extra_call_fare": 0},
+            customer=Party("C-DUP"), driver=Party("D-DUP"),
+        )
+        for a in agents
+    ]  # fmt: skip
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def grant(agent, claim) -> None:  # type: ignore[no-untyped-def]
+        try:
+            barrier.wait()
+            claim_grant(claim_id=claim.pk, actor=agent, tier=1)
+            outcomes.append("granted")
+        except ClaimForbidden:
+            outcomes.append("needs a manager")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=grant, args=pair) for pair in zip(agents, claims, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["granted", "needs a manager"]
+    assert PayoutRequest.objects.filter(source_ref__startswith="claim-").count() == 1

@@ -96,3 +96,34 @@ def test_every_matrix_penalty_is_a_violation_its_subject_can_have():
         if penalty.trigger == "on_repeat":
             # The matrix states the count; the account's rule acts at it.
             assert rule.threshold_count == penalty.count, penalty.code
+
+
+def test_a_tier_two_penalty_still_applies_when_tier_three_is_granted(
+    api_as, agent, manager, file_claim
+):
+    claim = file_claim({
+        "rule": "dispute.premium_driver_complaint", "target": "customer", "call_id": "PREM-1",
+        "customer": {"external_id": "C-PREM"}, "driver": {"external_id": "D-PREM"},
+        "facts": {"premium_fare": 60000, "economy_fare": 40000},
+    })  # fmt: skip
+    act(api_as(agent), claim["id"], "refuse", tier=1)
+    act(api_as(manager), claim["id"], "refuse", tier=2)
+    act(api_as(manager), claim["id"], "grant", tier=3)
+    driver = account(api_as(manager), "driver", "D-PREM")
+    assert [v["code"] for v in driver["violations"]] == ["premium_driver_penalty_request"]
+    assert driver["reviews_open"] == 1
+
+
+def test_a_no_show_refused_to_the_end_still_counts_against_the_driver(
+    api_as, agent, manager, file_claim
+):
+    claim = file_claim({
+        "rule": "dispatch.reservation_no_show", "target": "customer", "call_id": "NS-R",
+        "customer": {"external_id": "C-NSR"}, "driver": {"external_id": "D-NSR"},
+        "facts": {"minutes_past_reservation": 40},
+    })  # fmt: skip
+    act(api_as(agent), claim["id"], "refuse", tier=1)
+    assert account(api_as(manager), "driver", "D-NSR")["violations"] == []
+    act(api_as(manager), claim["id"], "refuse", tier=2)
+    codes = [v["code"] for v in account(api_as(manager), "driver", "D-NSR")["violations"]]
+    assert sorted(codes) == ["driver_permanent_suspension_on_3rd", "driver_reservation_ban_7d"]

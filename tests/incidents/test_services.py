@@ -310,3 +310,13 @@ def test_logs_show_no_name_or_phone(caplog):
     text = caplog.text
     assert "smoking_reported" in text  # the log is there
     assert "홍길동" not in text and "1234" not in text and "5678" not in text
+
+
+def test_violations_entered_late_count_within_the_window_of_their_own_date(manager):
+    draft = policy_version_create_draft(source=PolicyVersion.objects.get(number=1), actor=manager)
+    draft.penalty_rules.filter(code="dirt").update(window_days=30)
+    policy_version_publish(version_id=draft.pk, actor=manager)
+    # Three within 30 days of each other, all 60 days ago, entered today.
+    for days in (62, 61, 60):
+        record("dirt", occurred_at=timezone.now() - timedelta(days=days))
+    assert state().state == AccountState.BANNED

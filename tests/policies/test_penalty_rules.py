@@ -181,3 +181,24 @@ def test_managers_edit_a_drafts_penalty_rule_in_the_console_but_not_a_published_
          "threshold_count": 1},
     )  # fmt: skip
     assert bad.status_code == 200 and "반드시 정지 범위를 정하세요" in bad.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # A matrix penalty on a subject its account rule is not for.
+        (lambda d: d.rules.get(code="dispatch.reservation_late").rows.get(code="late_over_30")
+         .penalties.update(subject="customer"), "계정 제재 기준이 없습니다"),
+        # The no-show count stated in the matrix and the rule's threshold disagree.
+        (lambda d: d.penalty_rules.filter(code="driver_permanent_suspension_on_3rd")
+         .update(threshold_count=4), "누적 횟수"),
+    ],
+)  # fmt: skip
+def test_publishing_refuses_matrix_penalties_the_account_rules_cannot_record(
+    django_user_model, change, message
+):
+    manager = django_user_model.objects.create_user("m")
+    draft = policy_version_create_draft(source=v1(), actor=manager)
+    change(draft)
+    with pytest.raises(ValidationError, match=message):
+        policy_version_publish(version_id=draft.pk, actor=manager)
