@@ -74,8 +74,9 @@ def rule_name(claim: Claim) -> str:
 
 
 def party_standing(claim_parties: dict[str, str]) -> list[dict[str, Any]]:
-    """The state and restrictions in force of each party (kind → external id) we know, for
-    the intake and claim pages: what the agent should see before offering anything."""
+    """The account, state and restrictions in force of each party (kind → external id) we
+    know, for the intake and claim pages: what the agent should see before offering anything.
+    Names and phones are the page's to mask or show (and record)."""
     standing = []
     for kind, external_id in claim_parties.items():
         if not external_id:
@@ -86,6 +87,7 @@ def party_standing(claim_parties: dict[str, str]) -> list[dict[str, Any]]:
         detail = account_detail(account)
         standing.append(
             {
+                "account": account,
                 "kind": kind,
                 "external_id": external_id,
                 "state": AccountState(detail.state).label,

@@ -16,6 +16,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from claims import selectors, services
 from claims.forms import ClaimIntakeForm, TierOneAnswerForm
 from claims.models import Claim
+from incidents.models import PersonalDataAccess
+from incidents.services.accounts import personal_data_view_record
 from policies import selectors as policy
 from policies.evaluator import IncompleteBook, NoMatchingRow
 from policies.facts import FactsInvalid
@@ -67,8 +69,9 @@ def claim_new(request: HttpRequest) -> HttpResponse:
             _form_errors(form, exc.errors)  # type: ignore[arg-type]
         except (NoMatchingRow, IncompleteBook) as exc:
             form.add_error(None, str(exc))
-        standing = selectors.party_standing(
-            {k: (p.external_id if (p := form.party(k)) else "") for k in ("customer", "driver")}
+        standing = _standing(
+            request,
+            {k: (p.external_id if (p := form.party(k)) else "") for k in ("customer", "driver")},
         )
         claimant = form.party(data["target"])
         if claimant is not None:
@@ -87,6 +90,23 @@ def claim_new(request: HttpRequest) -> HttpResponse:
     if getattr(request, "htmx", False):
         return render(request, "claims/_intake_form.html", context)
     return render(request, "claims/new.html", context)
+
+
+def _standing(request: HttpRequest, parties: dict[str, str]) -> list[dict[str, Any]]:
+    """The parties' standing with their names and phones masked, or whole for those allowed,
+    each whole view recorded."""
+    standing = selectors.party_standing(parties)
+    whole = request.user.has_perm("incidents.view_personal_data")
+    for party in standing:
+        account = party["account"]
+        if whole:
+            party["name"], party["phone"] = account.name, account.full_phone
+            personal_data_view_record(
+                account=account, user=request.user, via=PersonalDataAccess.Via.PAGE
+            )
+        else:
+            party["name"], party["phone"] = account.masked_name, account.masked_phone
+    return standing
 
 
 def _form_errors(form: Any, errors: dict[str, Any]) -> None:
@@ -163,9 +183,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "payouts": list(selectors.payout_requests_of(claim)),
         "duplicates": selectors.duplicates_of(claim),
         "evidence": list(claim.evidence.all()),
-        "standing": selectors.party_standing(
-            {"customer": claim.customer_id, "driver": claim.driver_id}
-        ),
+        "standing": _standing(request, {"customer": claim.customer_id, "driver": claim.driver_id}),
         "says_evidenced": claim.facts.get("evidenced") is True,
         "form": form if may_answer else None,
     }

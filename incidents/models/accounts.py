@@ -95,6 +95,7 @@ class PersonalDataAccess(models.Model):
     class Via(models.TextChoices):
         ADMIN = "admin", "관리 콘솔"
         API = "api", "API"
+        PAGE = "page", "업무 화면"
 
     account = models.ForeignKey(
         Account, verbose_name="계정", on_delete=models.CASCADE, related_name="accesses"

@@ -124,3 +124,21 @@ def test_the_intake_shows_the_parties_standing(client, agent, manager, file_clai
     }).content.decode()  # fmt: skip
     assert "당사자 계정 상태" in page
     assert "예약콜" in page and "까지" in page
+
+
+def test_the_claim_page_masks_parties_for_agents_and_records_a_managers_whole_view(
+    client, agent, manager, file_claim
+):
+    from incidents.models import PersonalDataAccess
+
+    claim = file_claim()  # 홍길동 010-1234-5678, 김기사 010-9876-5432
+    client.force_login(agent)
+    page = client.get(reverse("claim-detail", args=[claim["id"]])).content.decode()
+    assert "홍*동" in page and "010-****-5678" in page
+    assert "홍길동" not in page and "010-1234-5678" not in page
+    assert not PersonalDataAccess.objects.exists()
+    client.force_login(manager)
+    page = client.get(reverse("claim-detail", args=[claim["id"]])).content.decode()
+    assert "홍길동" in page and "010-1234-5678" in page
+    seen = PersonalDataAccess.objects.filter(user=manager, via="page")
+    assert {a.account.external_id for a in seen} == {"C-1", "D-9"}
