@@ -1,3 +1,5 @@
+import threading
+
 from rest_framework import serializers
 
 from policies.facts import FACTS
@@ -34,6 +36,19 @@ class QuoteInputSerializer(serializers.Serializer):
         if not isinstance(value, dict):
             raise serializers.ValidationError("사실(facts)은 이름과 값의 객체여야 합니다.")
         return value
+
+    _built = threading.local()
+
+    def get_fields(self):  # type: ignore[no-untyped-def]
+        # DRF deep-copies the declared fields for every instance: most of a quote's input
+        # check. These four keep nothing between validations but the serializer they are
+        # bound to, so each thread builds them once and rebinds them to each new instance.
+        fields = getattr(self._built, "fields", None)
+        if fields is None:
+            fields = self._built.fields = super().get_fields()
+        for field in fields.values():
+            field.source = None  # set from the name again when bound
+        return fields
 
 
 class TriggerSerializer(serializers.Serializer):
