@@ -2,6 +2,8 @@
 
 from collections.abc import Callable
 
+import csp.middleware
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from config.views import bad_request
@@ -43,3 +45,15 @@ class RejectNulBytesMiddleware:
 
 def _has_nul(data) -> bool:  # type: ignore[no-untyped-def]
     return any("\x00" in key or any("\x00" in v for v in data.getlist(key)) for key in data)
+
+
+class CSPMiddleware(csp.middleware.CSPMiddleware):
+    """django-csp's middleware, minus the work for paths the policy excludes (the JSON API):
+    django-csp builds both headers for every response and only then checks the exclusion."""
+
+    def process_response(self, request, response):  # type: ignore[no-untyped-def]
+        excluded = tuple(settings.CONTENT_SECURITY_POLICY.get("EXCLUDE_URL_PREFIXES", ()))
+        report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        if excluded and not report_only and request.path_info.startswith(excluded):
+            return response
+        return super().process_response(request, response)
