@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.http import Http404
-from rest_framework import exceptions
+from rest_framework import exceptions, permissions
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -44,3 +44,14 @@ class ThrottleUnauthenticated:
             if not throttle.allow_request(request, self):  # type: ignore[arg-type]
                 self.throttled(request, throttle.wait())  # type: ignore[attr-defined]
             raise
+
+
+def needs_permission(perm: str, message: str) -> type[permissions.BasePermission]:
+    """A DRF permission class: the user holds `perm`; `message` (Korean) is the 403's detail."""
+
+    class HasPerm(permissions.BasePermission):
+        def has_permission(self, request, view):  # type: ignore[no-untyped-def]
+            return bool(request.user and request.user.has_perm(perm))
+
+    HasPerm.message = message  # type: ignore[attr-defined]
+    return HasPerm

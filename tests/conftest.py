@@ -11,6 +11,8 @@ import os
 import pytest
 from django.conf import settings
 
+from config.roles import AGENT, MANAGER, RM
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
@@ -97,3 +99,44 @@ def _policy_book_after_flush(request: pytest.FixtureRequest):
         if not PolicyVersion.objects.exists():
             load_seed_book()
     yield
+
+
+def make_user(username: str, role: str | None):
+    """A staff user in a role group (None: no role)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(username=username, password="pw-12345678")
+    user.is_staff = True
+    user.save()
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def agent(db):
+    return make_user("agent1", AGENT)
+
+
+@pytest.fixture
+def manager(db):
+    return make_user("manager1", MANAGER)
+
+
+@pytest.fixture
+def rm_user(db):
+    return make_user("rm1", RM)
+
+
+@pytest.fixture
+def api_as():
+    """An API client authenticated as the given user."""
+    from rest_framework.test import APIClient
+
+    def login(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return login

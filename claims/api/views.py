@@ -22,21 +22,10 @@ from claims.api.serializers import (
 )
 from claims.filters import ClaimFilter
 from claims.models import Claim
-from config.api import ThrottleUnauthenticated
+from config.api import ThrottleUnauthenticated, needs_permission
 
-
-class CanFile(permissions.BasePermission):
-    message = "클레임 접수 권한(상담사·관리자)이 필요합니다."
-
-    def has_permission(self, request, view):  # type: ignore[no-untyped-def]
-        return bool(request.user and request.user.has_perm("claims.add_claim"))
-
-
-class CanView(permissions.BasePermission):
-    message = "클레임 조회 권한이 필요합니다."
-
-    def has_permission(self, request, view):  # type: ignore[no-untyped-def]
-        return bool(request.user and request.user.has_perm("claims.view_claim"))
+CanFile = needs_permission("claims.add_claim", "클레임 접수 권한(상담사·관리자)이 필요합니다.")
+CanView = needs_permission("claims.view_claim", "클레임 조회 권한이 필요합니다.")
 
 
 def claim_payload(claim: Claim, user: Any) -> dict[str, Any]:

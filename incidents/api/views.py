@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ThrottleUnauthenticated
+from config.api import ThrottleUnauthenticated, needs_permission
 from incidents import selectors
 from incidents.api.serializers import (
     AccountSerializer,
@@ -27,19 +27,10 @@ from incidents.services.restrictions import condition_record
 from incidents.services.violations import violation_record
 from policies.models import AccountKind
 
-
-def _needs(perm: str, text: str) -> type[permissions.BasePermission]:
-    class HasPerm(permissions.BasePermission):
-        message = text
-
-        def has_permission(self, request, view):  # type: ignore[no-untyped-def]
-            return bool(request.user and request.user.has_perm(perm))
-
-    return HasPerm
-
-
-CanView = _needs("incidents.view_account", "계정 조회 권한이 필요합니다.")
-CanRecord = _needs("incidents.record_violation", "위반·조건 기록 권한(RM·관리자)이 필요합니다.")
+CanView = needs_permission("incidents.view_account", "계정 조회 권한이 필요합니다.")
+CanRecord = needs_permission(
+    "incidents.record_violation", "위반·조건 기록 권한(RM·관리자)이 필요합니다."
+)
 
 ACCOUNT_PATH = [
     OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=AccountKind.values),

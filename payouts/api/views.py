@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ThrottleUnauthenticated
+from config.api import ThrottleUnauthenticated, needs_permission
 from config.pagination import KeysetPagination
 from payouts import selectors
 from payouts.api.serializers import (
@@ -30,22 +30,13 @@ from payouts.services.requests import (
     payout_request_retry,
 )
 
-
-def _needs(perm: str, text: str) -> type[permissions.BasePermission]:
-    class HasPerm(permissions.BasePermission):
-        message = text
-
-        def has_permission(self, request, view):  # type: ignore[no-untyped-def]
-            return bool(request.user and request.user.has_perm(perm))
-
-    return HasPerm
-
-
-CanViewBatches = _needs("payouts.view_payoutbatch", "지급 배치 조회 권한이 필요합니다.")
-CanViewLedger = _needs("payouts.view_ledgerentry", "지급 원장 조회 권한이 필요합니다.")
-CanViewRequests = _needs("payouts.view_payoutrequest", "지급 요청 조회 권한이 필요합니다.")
-CanRetry = _needs("payouts.retry_payoutrequest", "지급 재시도 권한(관리자)이 필요합니다.")
-CanCancel = _needs("payouts.cancel_payoutrequest", "지급 취소 권한(관리자)이 필요합니다.")
+CanViewBatches = needs_permission("payouts.view_payoutbatch", "지급 배치 조회 권한이 필요합니다.")
+CanViewLedger = needs_permission("payouts.view_ledgerentry", "지급 원장 조회 권한이 필요합니다.")
+CanViewRequests = needs_permission(
+    "payouts.view_payoutrequest", "지급 요청 조회 권한이 필요합니다."
+)
+CanRetry = needs_permission("payouts.retry_payoutrequest", "지급 재시도 권한(관리자)이 필요합니다.")
+CanCancel = needs_permission("payouts.cancel_payoutrequest", "지급 취소 권한(관리자)이 필요합니다.")
 
 
 class BatchListView(ThrottleUnauthenticated, generics.ListAPIView):

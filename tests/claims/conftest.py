@@ -1,46 +1,12 @@
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from rest_framework.test import APIClient
 
-from config.roles import AGENT, MANAGER, RM
-
-
-def make_user(username: str, role: str | None):
-    user = get_user_model().objects.create_user(username=username, password="pw-12345678")
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
-
-
-@pytest.fixture
-def agent(db):
-    return make_user("claims-agent", AGENT)
+from config.roles import AGENT
+from tests.conftest import make_user
 
 
 @pytest.fixture
 def other_agent(db):
-    return make_user("claims-agent2", AGENT)
-
-
-@pytest.fixture
-def manager(db):
-    return make_user("claims-manager", MANAGER)
-
-
-@pytest.fixture
-def rm_user(db):
-    return make_user("claims-rm", RM)
-
-
-@pytest.fixture
-def api_as():
-    def login(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return login
+    return make_user("agent2", AGENT)
 
 
 LATE = {

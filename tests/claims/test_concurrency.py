@@ -8,7 +8,7 @@ from django.db import connection
 from claims.models import Claim, ClaimDecision
 from claims.services import ClaimStateError, claim_create, claim_grant, claim_refuse
 from payouts.models import PayoutRequest
-from tests.claims.conftest import make_user
+from tests.conftest import make_user
 
 pytestmark = [
     pytest.mark.postgres,
