@@ -109,7 +109,7 @@ class ClaimAdmin(admin.ModelAdmin):
     list_select_related = ["created_by"]
     inlines = [DecisionInline, EventInline]
     fields = readonly_fields = ("status", "tier_label", "rule_label", "row_label", "target",
-                                "call_id",
+                                "call_id", "call_type", "called_at",
                                 "customer_id", "driver_id", "policy_version", "facts_display",
                                 "memo", "offers_display", "payouts_display",
                                 "duplicates_display", "created_by", "created_at")  # fmt: skip

@@ -25,8 +25,11 @@ def seed(stdout: OutputWrapper) -> None:
     def filed(call_id: str, rule: str, target: str, facts: dict, **parties: Party) -> Claim | None:  # type: ignore[type-arg]
         if Claim.objects.filter(call_id=call_id).exists():
             return None
-        return claim_create(actor=agent, rule=rule, target=target, call_id=call_id,
-                            facts=facts, memo="데모", **parties)  # fmt: skip
+        return claim_create(
+            actor=agent, rule=rule, target=target, call_id=call_id, facts=facts, memo="데모",
+            call_type="예약" if rule.startswith("dispatch.") else "일반",
+            customer=parties.get("customer"), driver=parties.get("driver"),
+        )  # fmt: skip
 
     customer = {"customer": Party("C-3001", "김민수", "010-2345-6789")}
     both = {**customer, "driver": Party("D-4001", "이기사", "010-8765-4321")}

@@ -48,6 +48,13 @@ class ClaimIntakeForm(QuoteForm):
     redraw_url_name = "claim-new"
 
     call_id = forms.CharField(label="콜 ID", max_length=64)
+    call_type = forms.CharField(label="콜 종류", max_length=32, required=False)
+    called_at = forms.DateTimeField(
+        label="호출 시각",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
     customer_id = forms.CharField(label="고객 ID", max_length=64, required=False)
     customer_name = forms.CharField(label="고객 이름", max_length=100, required=False)
     customer_phone = forms.CharField(label="고객 전화번호", max_length=20, required=False)

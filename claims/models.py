@@ -49,6 +49,10 @@ class Claim(models.Model):
         "대상", max_length=16, choices=[("customer", "고객"), ("driver", "기사")]
     )
     call_id = models.CharField("콜 ID", max_length=64)
+    call_type = models.CharField(
+        "콜 종류", max_length=32, blank=True, help_text="예: 일반, 프리미엄, 예약"
+    )
+    called_at = models.DateTimeField("호출 시각", null=True, blank=True)
     customer_id = models.CharField("고객 ID", max_length=64, blank=True)
     driver_id = models.CharField("기사 ID", max_length=64, blank=True)
     policy_version = models.PositiveIntegerField("정책 버전")

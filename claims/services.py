@@ -14,6 +14,7 @@ import hashlib
 import os
 import zlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -89,6 +90,8 @@ def claim_create(
     customer: Party | None = None,
     driver: Party | None = None,
     memo: str = "",
+    call_type: str = "",
+    called_at: datetime | None = None,
 ) -> Claim:
     """File a claim under the current policy version. Raises ClaimInputError when the rule,
     the facts or a party needed by the matched row is wrong or missing, or when no row of the
@@ -113,6 +116,8 @@ def claim_create(
             row=quote.row,
             target=target,
             call_id=call_id,
+            call_type=call_type,
+            called_at=called_at,
             customer_id=customer.external_id if customer else "",
             driver_id=driver.external_id if driver else "",
             policy_version=quote.policy_version,

@@ -52,6 +52,7 @@ def claim_new(request: HttpRequest) -> HttpResponse:
                     rule=data["rule"], target=data["target"], call_id=data["call_id"],
                     facts=form.facts(), customer=form.party("customer"),
                     driver=form.party("driver"), memo=data["memo"],
+                    call_type=data["call_type"], called_at=data["called_at"],
                 )  # fmt: skip
             except services.ClaimInputError as exc:
                 _form_errors(form, exc.errors)

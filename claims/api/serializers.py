@@ -31,6 +31,13 @@ class ClaimCreateSerializer(serializers.Serializer):
     rule = serializers.CharField(max_length=80, help_text="예: fare.wrong_amount_entered")
     target = serializers.ChoiceField(choices=Target.choices)
     call_id = serializers.CharField(max_length=64, validators=[_visible_ascii])
+    call_type = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default="",
+        help_text="콜 종류, 예: 일반, 프리미엄, 예약",
+    )  # fmt: skip
+    called_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="호출 시각 (ISO 8601)"
+    )
     customer = PartySerializer(required=False, allow_null=True)
     driver = PartySerializer(required=False, allow_null=True)
     facts = serializers.JSONField(default=dict, help_text="정책 견적과 같은 사실 이름과 값.")
@@ -107,6 +114,8 @@ class ClaimSerializer(serializers.Serializer):
     row = serializers.CharField()
     target = serializers.ChoiceField(choices=Target.choices)
     call_id = serializers.CharField()
+    call_type = serializers.CharField(allow_blank=True)
+    called_at = serializers.DateTimeField(allow_null=True)
     customer_id = serializers.CharField(allow_blank=True)
     driver_id = serializers.CharField(allow_blank=True)
     facts = serializers.DictField()

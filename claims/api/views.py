@@ -42,6 +42,8 @@ def claim_payload(claim: Claim, user: Any) -> dict[str, Any]:
             "row": claim.row,
             "target": claim.target,
             "call_id": claim.call_id,
+            "call_type": claim.call_type,
+            "called_at": claim.called_at,
             "customer_id": claim.customer_id,
             "driver_id": claim.driver_id,
             "facts": claim.facts,
@@ -113,6 +115,8 @@ class ClaimListCreateView(ThrottleUnauthenticated, generics.ListAPIView):
                 customer=services.Party(**v["customer"]) if v.get("customer") else None,
                 driver=services.Party(**v["driver"]) if v.get("driver") else None,
                 memo=v["memo"],
+                call_type=v["call_type"],
+                called_at=v["called_at"],
             )
         except services.ClaimInputError as exc:
             raise ValidationError(exc.errors) from exc

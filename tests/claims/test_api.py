@@ -336,3 +336,11 @@ def test_a_driver_is_paid_vouchers_for_expired_ones_by_count(api_as, manager, fi
     assert response.status_code == 200, response.json()
     request = response.json()["payout_requests"][0]
     assert (request["instrument"], request["count"], request["amount"]) == ("pro_voucher", 3, None)
+
+
+def test_the_call_type_and_time_are_kept(api_as, agent):
+    payload = {**LATE, "call_type": "예약", "called_at": "2026-12-05T21:30:00+09:00"}
+    body = api_as(agent).post(URL, payload, format="json").json()
+    assert (body["call_type"], body["called_at"]) == ("예약", "2026-12-05T21:30:00+09:00")
+    bad = api_as(agent).post(URL, {**payload, "called_at": "어제"}, format="json")
+    assert bad.status_code == 400 and "called_at" in bad.json()
