@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.http import Http404
-from rest_framework import exceptions, permissions
+from rest_framework import exceptions, negotiation, permissions
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -55,3 +55,17 @@ def needs_permission(perm: str, message: str) -> type[permissions.BasePermission
 
     HasPerm.message = message  # type: ignore[attr-defined]
     return HasPerm
+
+
+class JSONOnlyNegotiation(negotiation.DefaultContentNegotiation):
+    """DRF's negotiation, with the answer it always gives here found first: the API renders
+    JSON only, so a request that accepts JSON (or says nothing) needs no Accept parsing.
+    Anything else goes through DRF's own rules (a 406 where JSON is refused)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):  # type: ignore[no-untyped-def]
+        accept = request.META.get("HTTP_ACCEPT", "")
+        if not format_suffix and len(renderers) == 1:
+            renderer = renderers[0]
+            if accept in ("", "*/*", renderer.media_type):
+                return renderer, renderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)

@@ -117,16 +117,24 @@ class Quote:
         return _plain(self)
 
 
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """A quote as plain dicts and lists (dataclasses.asdict, without its deep copies: every
-    value here is already immutable or freshly built)."""
-    if hasattr(value, "__dataclass_fields__"):
-        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
-    if isinstance(value, list):
+    value here is already immutable or freshly built). Dispatches on the exact type: a quote
+    has some sixty values, and this runs for every one of every quote."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is list:
         return [_plain(item) for item in value]
-    if isinstance(value, dict):
+    if kind is dict:
         return {key: _plain(item) for key, item in value.items()}
-    return value
+    names = getattr(kind, "__dataclass_fields__", None)
+    if names is None:
+        return value
+    return {name: _plain(getattr(value, name)) for name in names}
 
 
 # --- rows ---------------------------------------------------------------------------------

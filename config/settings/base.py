@@ -181,6 +181,7 @@ REST_FRAMEWORK = {
     # The API speaks JSON only: a form body is a 415, never a half-parsed one.
     "DEFAULT_PARSER_CLASSES": ["config.parsers.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.JSONOnlyNegotiation",
     # Client addresses for the anonymous rate come from REMOTE_ADDR unless a proxy count is
     # set: a client-chosen X-Forwarded-For must not give every guess a fresh allowance.
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),

@@ -437,3 +437,16 @@ def test_workers_default_to_the_production_settings_like_the_web():
         "print(os.environ['DJANGO_SETTINGS_MODULE'])"
     )
     assert result.stdout.strip() == "config.settings.production"
+
+
+@pytest.mark.parametrize(
+    ("accept", "status"),
+    [("", 200), ("*/*", 200), ("application/json", 200), ("application/json; q=0.9", 200),
+     ("text/html", 406)],
+)  # fmt: skip
+def test_the_api_answers_json_to_whoever_accepts_it_and_406_otherwise(agent, accept, status):
+    client = token_client(agent)
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    response = client.get("/api/v1/policies/rules/", **headers)
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/json")
