@@ -12,8 +12,10 @@ from django.contrib.contenttypes.management import create_contenttypes
 AGENT = "agent"
 MANAGER = "manager"
 RM = "rm"
+# RM staff who may see 성민감 cases (and everything plain RM does).
+RM_SENSITIVE = "rm_sensitive"
 
-ROLE_LABELS = {AGENT: "상담사", MANAGER: "관리자", RM: "RM팀"}
+ROLE_LABELS = {AGENT: "상담사", MANAGER: "관리자", RM: "RM팀", RM_SENSITIVE: "RM팀 (성민감 열람)"}
 
 # app_label -> model -> actions ("view", "add", "change", "delete"). Custom permissions are
 # listed by codename under the "custom" key. Missing models are ignored, so a role may name
@@ -67,6 +69,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "restriction": ["view"],
             "review": ["view"],
             "accountevent": ["view"],
+            "incident": ["view"],
+            "incidentparty": ["view"],
+            "incidentevent": ["view"],
         },
         "payouts": {
             "payoutrequest": ["view"],
@@ -89,7 +94,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             ],
             # Managers record violations and conditions and lift suspensions (a customer's
             # app suspension among them); bans and reviews are RM's.
-            "incidents": ["view_personal_data", "record_violation", "lift_restriction"],
+            # Managers work the RM queue too, but see no 성민감 case (rm_sensitive does).
+            "incidents": [
+                "view_personal_data",
+                "record_violation",
+                "lift_restriction",
+                "work_incident",
+            ],
         },
     },
     RM: {
@@ -101,6 +112,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "review": ["view"],
             "accountevent": ["view"],
             "personaldataaccess": ["view"],
+            "incident": ["view"],
+            "incidentparty": ["view"],
+            "incidentevent": ["view"],
         },
         "custom": {
             "policies": ["quote_policy"],
@@ -110,8 +124,16 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
                 "lift_restriction",
                 "reverse_ban",
                 "decide_review",
+                "work_incident",
             ],
         },
+    },
+}
+ROLE_PERMISSIONS[RM_SENSITIVE] = {
+    **ROLE_PERMISSIONS[RM],
+    "custom": {
+        **ROLE_PERMISSIONS[RM]["custom"],
+        "incidents": [*ROLE_PERMISSIONS[RM]["custom"]["incidents"], "view_sensitive_incident"],
     },
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -11,6 +12,9 @@ from django.utils import timezone
 from incidents.models import (
     Account,
     AccountState,
+    Incident,
+    IncidentEvent,
+    IncidentParty,
     Restriction,
     RestrictionKind,
     Review,
@@ -118,3 +122,32 @@ def eligibility(*, kind: str, external_id: str, scope: str, now: datetime | None
     ends = [r.until for r in blocking]
     until = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
     return Eligibility(allowed=False, reasons=reasons, until=until)
+
+
+# --- RM incidents ----------------------------------------------------------------------------
+
+
+def may_see_sensitive_incidents(user: Any) -> bool:
+    return bool(user.has_perm("incidents.view_sensitive_incident"))
+
+
+def incidents_visible_to(user: Any) -> QuerySet[Incident]:
+    """The incidents the user may know of: 성민감 cases only with the permission; for everyone
+    else they do not exist (lists, counts and detail lookups all start here)."""
+    qs = Incident.objects.select_related("assignee")
+    if not may_see_sensitive_incidents(user):
+        qs = qs.filter(sensitive=False)
+    return qs
+
+
+def incident_detail_of(user: Any, pk: int) -> Incident | None:
+    """One incident with its parties and timeline, or None where the user may not see it."""
+    return (
+        incidents_visible_to(user)
+        .prefetch_related(
+            Prefetch("parties", queryset=IncidentParty.objects.select_related("account")),
+            Prefetch("events", queryset=IncidentEvent.objects.select_related("actor")),
+        )
+        .filter(pk=pk)
+        .first()
+    )

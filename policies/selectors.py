@@ -8,7 +8,15 @@ from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from policies.evaluator import Quote, TierQuote, evaluate, evaluate_one_tier
-from policies.models import PenaltyRule, PolicyVersion, Rule, RuleRow, TierOutcome
+from policies.models import (
+    PenaltyRule,
+    PolicyVersion,
+    RmCategory,
+    RmSubtype,
+    Rule,
+    RuleRow,
+    TierOutcome,
+)
 
 
 class NoPublishedPolicy(LookupError):
@@ -228,3 +236,28 @@ def _rule_of(loaded: LoadedBook, code: str) -> Rule:
     if rule is None:
         raise UnknownRule(f"정책 v{loaded.version.number}에 유형 {code!r}이(가) 없습니다.")
     return rule
+
+
+# --- the RM incident taxonomy ----------------------------------------------------------------
+
+
+def rm_taxonomy(*, version: PolicyVersion | None = None) -> list[RmCategory]:
+    """The categories of the published (or the given) version, each with its subtypes
+    prefetched in table order."""
+    version = version or current_version()
+    return list(
+        RmCategory.objects.filter(version=version)
+        .order_by("order", "code")
+        .prefetch_related(
+            Prefetch("subtypes", queryset=RmSubtype.objects.order_by("order", "code"))
+        )
+    )
+
+
+def rm_subtype(*, category: str, subtype: str, version: PolicyVersion | None = None) -> RmSubtype:
+    """The subtype of the published version in that category, with its category. Raises
+    RmSubtype.DoesNotExist for an unknown code or one of another category."""
+    version = version or current_version()
+    return RmSubtype.objects.select_related("category", "version").get(
+        version=version, category__code=category, code=subtype
+    )

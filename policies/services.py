@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from policies import seed_book, seed_penalties
+from policies import seed_book, seed_penalties, seed_rm
 from policies.facts import validate_outcome_effects
 from policies.models import (
     Effect,
@@ -23,6 +23,8 @@ from policies.models import (
     PenaltyRule,
     PolicyVersion,
     PolicyVersionEvent,
+    RmCategory,
+    RmSubtype,
     RowCondition,
     RowPenalty,
     Rule,
@@ -45,6 +47,8 @@ VERSION_PARAMS = (
     "tier3_role",
     "discussion_role",
     "agent_daily_tier1_cap",
+    "rm_day_start_hour",
+    "rm_day_end_hour",
 )
 EFFECT_FIELDS = (
     "order",
@@ -124,8 +128,21 @@ BOOK_MODELS = (
     "TierOutcome",
     "Effect",
     "PenaltyRule",
+    "RmCategory",
+    "RmSubtype",
 )
 
+RM_CATEGORY_FIELDS = (
+    "code",
+    "label",
+    "order",
+    "sensitive",
+    "sla_critical_hours",
+    "sla_high_hours",
+    "sla_medium_hours",
+    "sla_low_hours",
+)
+RM_SUBTYPE_FIELDS = ("code", "label", "definition", "insurance_exempt", "order")
 PENALTY_RULE_FIELDS = (
     "code",
     "kind",
@@ -150,6 +167,7 @@ def load_book(
     rules: list[dict[str, Any]],
     status: str,
     penalty_rules: list[dict[str, Any]] | None = None,
+    rm_taxonomy: list[dict[str, Any]] | None = None,
 ) -> Any:
     """Write a whole book as one version, with its event rows."""
     # Written as a draft (its parts may only be written while it is one), then given `status`.
@@ -163,6 +181,14 @@ def load_book(
     write_rules(models, v, rules)
     for spec in penalty_rules or []:
         models["PenaltyRule"].objects.create(version=v, **{f: spec[f] for f in PENALTY_RULE_FIELDS})
+    for spec in rm_taxonomy or []:
+        cat = models["RmCategory"].objects.create(
+            version=v, **{f: spec[f] for f in RM_CATEGORY_FIELDS}
+        )
+        for sub in spec["subtypes"]:
+            models["RmSubtype"].objects.create(
+                version=v, category=cat, **{f: sub[f] for f in RM_SUBTYPE_FIELDS}
+            )
     if status != Status.DRAFT:
         models["PolicyVersion"].objects.filter(pk=v.pk).update(status=status, published_at=now)
         models["PolicyVersionEvent"].objects.create(
@@ -187,6 +213,7 @@ def load_seed_book(models: dict[str, Any] | None = None) -> Any:
         rules=seed_book.RULES,
         status=Status.PUBLISHED,
         penalty_rules=seed_penalties.PENALTY_RULES,
+        rm_taxonomy=seed_rm.CATEGORIES,
     )
 
 
@@ -229,6 +256,18 @@ def policy_version_create_draft(
             PenaltyRule(version=draft, **{f: getattr(p, f) for f in PENALTY_RULE_FIELDS})
             for p in source.penalty_rules.all()
         )
+        for cat in source.rm_categories.prefetch_related("subtypes"):
+            new_cat = RmCategory.objects.create(
+                version=draft, **{f: getattr(cat, f) for f in RM_CATEGORY_FIELDS}
+            )
+            RmSubtype.objects.bulk_create(
+                RmSubtype(
+                    version=draft,
+                    category=new_cat,
+                    **{f: getattr(sub, f) for f in RM_SUBTYPE_FIELDS},
+                )
+                for sub in cat.subtypes.all()
+            )
         rules = source.rules.prefetch_related(
             "rows__conditions", "rows__penalties", "rows__outcomes__effects"
         )

@@ -9,17 +9,22 @@ from incidents.models.choices import (
     SourceKind,
 )
 from incidents.models.penalties import Restriction, Review, Violation, source_label
+from incidents.models.rm import Incident, IncidentEvent, IncidentParty, Service
 
 __all__ = [
     "Account",
     "AccountEvent",
     "AccountState",
     "EventKind",
+    "Incident",
+    "IncidentEvent",
+    "IncidentParty",
     "PersonalDataAccess",
     "Restriction",
     "RestrictionKind",
     "Review",
     "ReviewDecision",
+    "Service",
     "SourceKind",
     "Violation",
     "source_label",

@@ -25,6 +25,7 @@ from policies.models.choices import (
 )
 from policies.models.outcomes import Effect, TierOutcome
 from policies.models.penalties import PenaltyRule
+from policies.models.rm import RmCategory, RmSeverity, RmSubtype
 from policies.models.versions import (
     PolicyBookPart,
     PolicyVersion,
@@ -55,6 +56,9 @@ __all__ = [
     "PolicyVersion",
     "PolicyVersionEvent",
     "PublishedVersionIsImmutable",
+    "RmCategory",
+    "RmSeverity",
+    "RmSubtype",
     "Role",
     "RowCondition",
     "RowPenalty",

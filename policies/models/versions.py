@@ -80,6 +80,18 @@ class PolicyVersion(models.Model):
         "비우면 한도 없음.",
     )
 
+    # The RM team's business day, in Korea time, for incident SLA clocks (hours 0-24).
+    rm_day_start_hour = models.PositiveSmallIntegerField(
+        "RM 영업 시작 시각",
+        default=9,
+        help_text="시(한국 시간). RM SLA는 영업일의 이 시각부터 잽니다.",
+    )
+    rm_day_end_hour = models.PositiveSmallIntegerField(
+        "RM 영업 종료 시각",
+        default=18,
+        help_text="시(한국 시간). RM SLA는 영업일의 이 시각까지 잽니다.",
+    )
+
     history = HistoricalRecords()
 
     class Meta:
@@ -110,6 +122,14 @@ class PolicyVersion(models.Model):
                 condition=Q(coupon_validity_days__gte=1),
                 name="policyversion_validity_at_least_a_day",
                 violation_error_message="쿠폰 유효기간은 1일 이상이어야 합니다.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rm_day_start_hour__lt=models.F("rm_day_end_hour"))
+                & Q(rm_day_end_hour__lte=24),
+                name="policyversion_rm_day_in_order",
+                violation_error_message=(
+                    "RM 영업 시작 시각은 종료 시각보다 앞서고 종료는 24시 이하여야 합니다."
+                ),
             ),
             # New decisions use exactly one version.
             models.UniqueConstraint(

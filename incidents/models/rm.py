@@ -1,0 +1,168 @@
+"""RM incidents: the queue the RM team works (seed 003, DOMAIN §3). Category and subtype are
+codes of the taxonomy in the policy version the incident was filed under; parties are accounts
+with their role in the case; every change leaves a timeline row."""
+
+from django.conf import settings
+from django.db import models
+
+from incidents.models.accounts import Account
+from policies.models import PolicyVersion, RmSeverity
+
+
+class Service(models.TextChoices):
+    DAERI = "daeri", "대리"
+    TAXI = "taxi", "택시"
+    TRUKA = "truka", "트루카"
+    BIKE = "bike", "바이크"
+    DELIVERY = "delivery", "탁송"
+    AUTONOMOUS = "autonomous", "자율주행"
+
+
+class Incident(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "신규"
+        TRIAGED = "triaged", "분류됨"
+        INVESTIGATING = "investigating", "조사 중"
+        ACTION_TAKEN = "action_taken", "조치 완료"
+        CLOSED = "closed", "종결"
+        REOPENED = "reopened", "재개"
+
+    # The pipeline of the issue; a reopened case goes back to whichever step it needs.
+    TRANSITIONS: dict[str, tuple[str, ...]] = {
+        Status.NEW: (Status.TRIAGED,),
+        Status.TRIAGED: (Status.INVESTIGATING,),
+        Status.INVESTIGATING: (Status.ACTION_TAKEN,),
+        Status.ACTION_TAKEN: (Status.CLOSED,),
+        Status.CLOSED: (Status.REOPENED,),
+        Status.REOPENED: (Status.TRIAGED, Status.INVESTIGATING, Status.ACTION_TAKEN),
+    }
+    # Moves that need a reason in the timeline (a closed case is opened again for a cause).
+    REASON_REQUIRED = (Status.REOPENED,)
+
+    service = models.CharField("서비스", max_length=16, choices=Service)
+    policy_version = models.ForeignKey(
+        PolicyVersion,
+        verbose_name="정책 버전",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="접수 시 RM 유형과 SLA 목표를 가져온 버전.",
+    )
+    category = models.CharField("RM 유형", max_length=40, db_index=True)
+    subtype = models.CharField("RM 세부 유형", max_length=40)
+    sensitive = models.BooleanField(
+        "민감 사고",
+        default=False,
+        help_text="접수 시 RM 유형에서 정해짐. 민감 사고 열람 권한자에게만 보입니다.",
+    )
+    severity = models.CharField("심각도", max_length=16, choices=RmSeverity)
+    description = models.TextField("내용")
+    occurred_at = models.DateTimeField("발생 시각")
+    reported_at = models.DateTimeField("접수 시각")
+    media_or_agency = models.BooleanField("언론·공공기관 관여", default=False)
+    status = models.CharField("상태", max_length=16, choices=Status, default=Status.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="담당자",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rm_incidents",
+    )
+    sla_due_at = models.DateTimeField(
+        "SLA 기한", help_text="접수 시각부터 SLA 목표(영업시간)를 한국 영업일에 더한 시각."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="접수자",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("생성 시각", auto_now_add=True)
+    updated_at = models.DateTimeField("변경 시각", auto_now=True)
+
+    class Meta:
+        verbose_name = "RM 사고"
+        verbose_name_plural = "RM 사고"
+        ordering = ["-id"]
+        permissions = [
+            ("work_incident", "RM 사고를 접수·배정·처리할 수 있음"),
+            ("view_sensitive_incident", "성민감 사고를 볼 수 있음"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "sla_due_at"], name="incident_status_sla"),
+            models.Index(fields=["assignee", "status"], name="incident_assignee_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"RM 사고 #{self.pk}"
+
+    def may_move_to(self, to: str) -> bool:
+        return to in self.TRANSITIONS.get(self.status, ())
+
+
+class IncidentParty(models.Model):
+    class Role(models.TextChoices):
+        DRIVER = "driver", "기사"
+        CUSTOMER = "customer", "고객"
+        TRUKA_MEMBER = "truka_member", "트루카 회원"
+        REPORTER = "reporter", "제보자"
+
+    incident = models.ForeignKey(
+        Incident, verbose_name="RM 사고", on_delete=models.CASCADE, related_name="parties"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name="계정", on_delete=models.PROTECT, related_name="rm_parties"
+    )
+    role = models.CharField("역할", max_length=16, choices=Role)
+
+    class Meta:
+        verbose_name = "사고 관계자"
+        verbose_name_plural = "사고 관계자"
+        ordering = ["incident", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "account", "role"],
+                name="incidentparty_unique",
+                violation_error_message="같은 계정이 같은 역할로 이미 관계자입니다.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.account}"
+
+
+class IncidentEvent(models.Model):
+    """The timeline: one row per change of an incident (who, what, when, why)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "접수"
+        TRANSITION = "transition", "상태 변경"
+        ASSIGNED = "assigned", "담당자 지정"
+
+    incident = models.ForeignKey(
+        Incident, verbose_name="RM 사고", on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField("구분", max_length=16, choices=Kind)
+    from_status = models.CharField("이전 상태", max_length=16, choices=Incident.Status, blank=True)
+    to_status = models.CharField("새 상태", max_length=16, choices=Incident.Status, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="처리자",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField("시각")
+    detail = models.CharField("내용", max_length=200, blank=True)
+    reason = models.TextField("사유", blank=True)
+
+    class Meta:
+        verbose_name = "사고 처리 이력"
+        verbose_name_plural = "사고 처리 이력"
+        ordering = ["incident", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.incident_id} {self.get_kind_display()}"

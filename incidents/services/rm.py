@@ -1,0 +1,221 @@
+"""Every write to RM incidents: filing one (with its parties, through the accounts service),
+moving it along the status pipeline, assigning it. Each writes its timeline row in the same
+transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.models import Account, Incident, IncidentEvent, IncidentParty, SourceKind
+from incidents.services.accounts import account_get_or_create
+from incidents.sla import business_hours_add
+from policies.models import AccountKind, RmSeverity, RmSubtype
+from policies.selectors import current_version, rm_subtype
+
+logger = logging.getLogger(__name__)
+
+WORK_PERM = "incidents.work_incident"
+SENSITIVE_PERM = "incidents.view_sensitive_incident"
+
+# The account kind each party role is, when the caller does not say.
+ROLE_KIND: dict[str, str] = {
+    IncidentParty.Role.DRIVER: AccountKind.DRIVER,
+    IncidentParty.Role.CUSTOMER: AccountKind.CUSTOMER,
+    IncidentParty.Role.TRUKA_MEMBER: AccountKind.TRUKA_MEMBER,
+    IncidentParty.Role.REPORTER: AccountKind.CUSTOMER,
+}
+
+
+class TransitionRefused(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class PartyInput:
+    role: str
+    external_id: str
+    kind: str = ""
+    name: str = ""
+    phone: str = ""
+
+
+def _event(
+    incident: Incident,
+    *,
+    kind: str,
+    actor: User | None,
+    at: datetime,
+    detail: str = "",
+    reason: str = "",
+    before: str = "",
+    after: str = "",
+) -> IncidentEvent:
+    return IncidentEvent.objects.create(
+        incident=incident,
+        kind=kind,
+        actor=actor,
+        at=at,
+        detail=detail[:200],
+        reason=reason,
+        from_status=before,
+        to_status=after,
+    )
+
+
+def incident_sla_due(*, subtype: RmSubtype, severity: str, reported_at: datetime) -> datetime:
+    """The SLA due time: the category's target for the severity, in business hours of the
+    version's RM business day, from the report."""
+    version = subtype.version
+    return business_hours_add(
+        reported_at,
+        subtype.category.sla_hours(severity),
+        day_start=version.rm_day_start_hour,
+        day_end=version.rm_day_end_hour,
+    )
+
+
+def incident_create(
+    *,
+    service: str,
+    category: str,
+    subtype: str,
+    severity: str,
+    description: str,
+    occurred_at: datetime,
+    media_or_agency: bool = False,
+    parties: list[PartyInput] | None = None,
+    actor: User | None = None,
+    reported_at: datetime | None = None,
+) -> Incident:
+    """File an incident under the published version's taxonomy; its SLA clock starts now."""
+    if severity not in RmSeverity.values:
+        raise ValidationError({"severity": ["알 수 없는 심각도입니다."]})
+    version = current_version()
+    try:
+        sub = rm_subtype(category=category, subtype=subtype, version=version)
+    except RmSubtype.DoesNotExist:
+        raise ValidationError(
+            {"subtype": [f"RM 유형 '{category}'에 세부 유형 '{subtype}'이(가) 없습니다."]}
+        ) from None
+    reported_at = reported_at or timezone.now()
+    if occurred_at > reported_at:
+        raise ValidationError({"occurred_at": ["발생 시각이 접수 시각보다 늦을 수 없습니다."]})
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            service=service,
+            policy_version=version,
+            category=category,
+            subtype=subtype,
+            sensitive=sub.category.sensitive,
+            severity=severity,
+            description=description,
+            occurred_at=occurred_at,
+            reported_at=reported_at,
+            media_or_agency=media_or_agency,
+            sla_due_at=incident_sla_due(subtype=sub, severity=severity, reported_at=reported_at),
+            created_by=actor,
+        )
+        seen: set[tuple[int, str]] = set()
+        for party in parties or []:
+            account: Account = account_get_or_create(
+                kind=party.kind or ROLE_KIND[party.role],
+                external_id=party.external_id,
+                name=party.name or None,
+                phone=party.phone or None,
+                actor=actor,
+                source_kind=SourceKind.INCIDENT,
+                source_ref=str(incident.pk),
+            )
+            if (account.pk, party.role) in seen:
+                continue
+            seen.add((account.pk, party.role))
+            IncidentParty.objects.create(incident=incident, account=account, role=party.role)
+        _event(
+            incident,
+            kind=IncidentEvent.Kind.CREATED,
+            actor=actor,
+            at=reported_at,
+            detail=f"{sub.category.label} · {sub.label} 접수",
+            after=Incident.Status.NEW,
+        )
+    logger.info("incident filed: %s (%s/%s)", incident.pk, category, subtype)
+    return incident
+
+
+def incident_transition(
+    *, incident_id: int, to: str, actor: User | None, reason: str = ""
+) -> Incident:
+    """Move the incident along the pipeline. Reaching the state it is already in does
+    nothing; a move the table does not allow raises TransitionRefused naming the state."""
+    if to not in Incident.Status.values:
+        raise ValidationError({"to": ["알 수 없는 상태입니다."]})
+    reason = reason.strip()
+    with transaction.atomic():
+        # Locked: two RM users moving one case at once are checked one after the other.
+        incident = Incident.objects.select_for_update().get(pk=incident_id)
+        if incident.status == to:
+            return incident
+        before = incident.status
+        if not incident.may_move_to(to):
+            allowed = ", ".join(
+                str(Incident.Status(s).label) for s in Incident.TRANSITIONS.get(before, ())
+            )
+            raise TransitionRefused(
+                f"'{Incident.Status(before).label}' 상태에서 "
+                f"'{Incident.Status(to).label}'(으)로 바꿀 수 없습니다 (가능: {allowed or '없음'})."
+            )
+        if to in Incident.REASON_REQUIRED and not reason:
+            raise ValidationError({"reason": ["이 상태로 바꾸려면 사유가 필요합니다."]})
+        incident.status = to
+        incident.save(update_fields=["status", "updated_at"])
+        _event(
+            incident,
+            kind=IncidentEvent.Kind.TRANSITION,
+            actor=actor,
+            at=timezone.now(),
+            detail=f"{Incident.Status(before).label} → {Incident.Status(to).label}",
+            reason=reason,
+            before=before,
+            after=to,
+        )
+    return incident
+
+
+def may_work(user: User, incident: Incident) -> bool:
+    """Whether the user may be the incident's assignee: RM work, and sensitive cases only to
+    those who may see them."""
+    if not user.is_active or not user.has_perm(WORK_PERM):
+        return False
+    return not incident.sensitive or user.has_perm(SENSITIVE_PERM)
+
+
+def incident_assign(
+    *, incident_id: int, assignee: str, actor: User | None, reason: str = ""
+) -> Incident:
+    """Make the user with that username the incident's assignee."""
+    user = get_user_model().objects.filter(username=assignee).first()
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident_id)
+        if user is None or not may_work(user, incident):
+            raise ValidationError({"assignee": ["이 사용자에게는 사고를 배정할 수 없습니다."]})
+        if incident.assignee_id == user.pk:
+            return incident
+        incident.assignee = user
+        incident.save(update_fields=["assignee", "updated_at"])
+        _event(
+            incident,
+            kind=IncidentEvent.Kind.ASSIGNED,
+            actor=actor,
+            at=timezone.now(),
+            detail=f"담당자: {user.get_username()}",
+            reason=reason,
+        )
+    return incident
