@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from incidents.api import views
+from incidents.api import rm, views
 from policies.models import AccountKind
 
 
@@ -25,4 +25,17 @@ urlpatterns = [
     ),
     path(f"{PREFIX}conditions/", views.ConditionView.as_view(), name="api-account-conditions"),
     path(f"{PREFIX}eligibility/", views.EligibilityView.as_view(), name="api-account-eligibility"),
+    path("incidents/taxonomy/", rm.TaxonomyView.as_view(), name="api-rm-taxonomy"),
+    path("incidents/", rm.IncidentListCreateView.as_view(), name="api-rm-incidents"),
+    path("incidents/<int:pk>/", rm.IncidentDetailView.as_view(), name="api-rm-incident"),
+    path(
+        "incidents/<int:pk>/transition/",
+        rm.IncidentTransitionView.as_view(),
+        name="api-rm-incident-transition",
+    ),
+    path(
+        "incidents/<int:pk>/assign/",
+        rm.IncidentAssignView.as_view(),
+        name="api-rm-incident-assign",
+    ),
 ]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from incidents.models.accounts import Account
-from policies.models import PolicyVersion, RmSeverity
+from policies.models import RmSeverity, RmSubtype
 
 
 class Service(models.TextChoices):
@@ -40,13 +40,14 @@ class Incident(models.Model):
     REASON_REQUIRED = (Status.REOPENED,)
 
     service = models.CharField("서비스", max_length=16, choices=Service)
-    policy_version = models.ForeignKey(
-        PolicyVersion,
-        verbose_name="정책 버전",
+    rm_subtype = models.ForeignKey(
+        RmSubtype,
+        verbose_name="RM 유형 정의",
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="접수 시 RM 유형과 SLA 목표를 가져온 버전.",
+        help_text="접수 시 게시된 정책 버전의 세부 유형: 유형 이름, 정의, 면책, SLA 목표.",
     )
+    # The codes again, as the queue filters on them (the same in every version).
     category = models.CharField("RM 유형", max_length=40, db_index=True)
     subtype = models.CharField("RM 세부 유형", max_length=40)
     sensitive = models.BooleanField(

@@ -111,7 +111,7 @@ def incident_create(
     with transaction.atomic():
         incident = Incident.objects.create(
             service=service,
-            policy_version=version,
+            rm_subtype=sub,
             category=category,
             subtype=subtype,
             sensitive=sub.category.sensitive,

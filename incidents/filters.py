@@ -1,0 +1,21 @@
+"""Filters of the RM incident queue (API), by the columns RM works on."""
+
+import django_filters
+
+from incidents.models import Incident, Service
+from policies.models import RmSeverity
+
+
+class IncidentFilter(django_filters.FilterSet):
+    category = django_filters.CharFilter(max_length=40, label="RM 유형 코드, 예: criminal")
+    subtype = django_filters.CharFilter(max_length=40, label="RM 세부 유형 코드, 예: theft")
+    status = django_filters.ChoiceFilter(choices=Incident.Status.choices)
+    severity = django_filters.ChoiceFilter(choices=RmSeverity.choices)
+    service = django_filters.ChoiceFilter(choices=Service.choices)
+    assignee = django_filters.CharFilter(
+        field_name="assignee__username", max_length=150, label="담당자 사용자 이름"
+    )
+
+    class Meta:
+        model = Incident
+        fields: list[str] = []
