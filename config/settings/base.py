@@ -238,6 +238,8 @@ SPECTACULAR_SETTINGS = {
         "DiscussionInstrumentEnum": "claims.api.serializers.DISCUSSION_INSTRUMENTS",
         # Account kinds: payouts names the same set for its recipients.
         "RecipientKindEnum": "payouts.models.choices.RecipientKind",
+        "IncidentStatusEnum": "incidents.models.rm.Incident.Status",
+        "IncidentPartyRoleEnum": "incidents.models.rm.IncidentParty.Role",
     },
 }
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from incidents.services.rm import PartyInput, incident_create
 from tests.payouts.factories import PayoutRequestFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -25,6 +27,20 @@ def test_the_api_keeps_its_schema_under_generated_input(live_server, django_user
     token = Token.objects.create(user=manager)
     # Something for the id-taking operations to find, besides the 404s.
     PayoutRequestFactory.create_batch(3)
+    for category, subtype in [
+        ("criminal", "theft"),
+        ("other", "general_dispute"),
+        ("sexual", "assault"),
+    ]:
+        incident_create(
+            service="daeri",
+            category=category,
+            subtype=subtype,
+            severity="high",
+            description="계약 시험",
+            occurred_at=timezone.now(),
+            parties=[PartyInput(role="driver", external_id="D-1")],
+        )
     schemathesis = Path(sys.executable).with_name("schemathesis")
     result = subprocess.run(
         [
