@@ -14,7 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.models import Account, Incident, IncidentEvent, IncidentParty, SourceKind
+from incidents.models import (
+    Account,
+    Incident,
+    IncidentEvent,
+    IncidentParty,
+    Service,
+    SourceKind,
+)
 from incidents.services.accounts import account_get_or_create
 from incidents.sla import business_hours_add
 from policies.models import AccountKind, RmSeverity, RmSubtype
@@ -96,6 +103,8 @@ def incident_create(
     reported_at: datetime | None = None,
 ) -> Incident:
     """File an incident under the published version's taxonomy; its SLA clock starts now."""
+    if service not in Service.values:
+        raise ValidationError({"service": ["알 수 없는 서비스입니다."]})
     if severity not in RmSeverity.values:
         raise ValidationError({"severity": ["알 수 없는 심각도입니다."]})
     version = current_version()

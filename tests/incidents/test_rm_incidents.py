@@ -114,6 +114,13 @@ def test_a_subtype_of_another_category_is_refused():
     assert not Incident.objects.exists()
 
 
+def test_an_unknown_service_or_severity_is_refused():
+    for change in ({"service": "plane"}, {"severity": "huge"}):
+        with pytest.raises(ValidationError):
+            file(**change)
+    assert not Incident.objects.exists()
+
+
 def test_parties_become_accounts_through_the_account_service():
     incident = file(
         parties=[
