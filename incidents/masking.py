@@ -43,3 +43,30 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+# Free text (an incident's description) as it leaves the RM team: phone numbers, resident
+# registration numbers, car plates and the numbers of addresses are masked, and so are the
+# names the caller knows (the parties'); a name nobody recorded cannot be found in free text.
+RRN = re.compile(r"\b(\d{6})[-\s]?[1-8]\d{6}\b")
+PHONE_TEXT = re.compile(r"(?<!\d)(0\d{1,2})[-\s.]?(\d{3,4})[-\s.]?(\d{4})(?!\d)")
+PLATE = re.compile(r"(?<!\d)(\d{2,3})\s?([가-힣])\s?\d{4}(?!\d)")
+ROAD_ADDRESS = re.compile(r"([가-힣A-Za-z0-9]+(?:로|길))\s?\d+(?:-\d+)?(?:번길\s?\d+)?")
+LOT_ADDRESS = re.compile(r"([가-힣]+(?:동|리|가))\s?\d+(?:-\d+)?(?:번지)?")
+UNIT = re.compile(r"\d+동\s?\d+호|\d+호")
+
+
+def mask_text(text: str, *, names: tuple[str, ...] = ()) -> str:
+    """'홍길동(010-1234-5678)이 12가3456 차량에서' → '홍*동(010-****-5678)이 12가**** 차량에서'."""
+    text = RRN.sub(lambda m: f"{m.group(1)}-*******", text or "")
+    text = PHONE_TEXT.sub(lambda m: f"{m.group(1)}-{'*' * len(m.group(2))}-{m.group(3)}", text)
+    # Units before plates: '101동 1203호' reads as a plate too.
+    text = UNIT.sub("***호", text)
+    text = PLATE.sub(lambda m: f"{m.group(1)}{m.group(2)}****", text)
+    text = ROAD_ADDRESS.sub(lambda m: f"{m.group(1)} ***", text)
+    text = LOT_ADDRESS.sub(lambda m: f"{m.group(1)} ***", text)
+    for name in sorted(
+        {n.strip() for n in names if n and len(n.strip()) > 1}, key=len, reverse=True
+    ):
+        text = text.replace(name, mask_name(name))
+    return text

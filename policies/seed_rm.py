@@ -28,12 +28,14 @@ def category(
     subtypes: list[dict[str, Any]],
     *,
     sensitive: bool = False,
+    share_when_media: bool = False,
 ) -> dict[str, Any]:
     critical, high, medium, low = sla
     return {
         "code": code,
         "label": label,
         "sensitive": sensitive,
+        "share_when_media": share_when_media,
         "sla_critical_hours": critical,
         "sla_high_hours": high,
         "sla_medium_hours": medium,
@@ -86,6 +88,9 @@ CATEGORIES: list[dict[str, Any]] = [
         ],
         # Seed 003: these cases hold sensitive personal data (DOMAIN §3).
         sensitive=True,
+        # Seed 003 (상세내용): shared with the brand-risk contact when media or a public agency
+        # is involved; the same for insurance below.
+        share_when_media=True,
     ),
     category(
         "criminal",
@@ -239,6 +244,7 @@ CATEGORIES: list[dict[str, Any]] = [
                 "유저가 차량 사고 보험접수를 거부하거나, 변제 의사를 보이지 않거나 잠적하는 경우",
             ),
         ],
+        share_when_media=True,
     ),
     category(
         "other",

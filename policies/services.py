@@ -137,6 +137,7 @@ RM_CATEGORY_FIELDS = (
     "label",
     "order",
     "sensitive",
+    "share_when_media",
     "sla_critical_hours",
     "sla_high_hours",
     "sla_medium_hours",

@@ -136,6 +136,8 @@ PASSWORD_RESET_BY_MAIL = bool(env("EMAIL_URL", default=""))
 if PASSWORD_RESET_BY_MAIL:
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bosang@localhost")
+# Who receives the masked summaries of brand-risk RM incidents (seed 003 names 카모's jack).
+BRAND_RISK_CONTACT = env("BRAND_RISK_CONTACT", default="jack")
 
 # Content-Security-Policy: every script and style is a vendored file of ours; nothing inline.
 CONTENT_SECURITY_POLICY = {

@@ -24,6 +24,7 @@ from incidents.services.rm import (
     TransitionRefused,
     incident_assign,
     incident_create,
+    incident_share,
     incident_transition,
 )
 from policies.models import AccountKind, RmSeverity
@@ -174,6 +175,14 @@ class TransitionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class ShareSerializer(serializers.Serializer):
+    summary = serializers.CharField(
+        help_text="가림 처리된 요약 (이름·전화번호·차량번호·주민등록번호·주소)"
+    )
+    recipient = serializers.CharField(help_text="브랜드 리스크 담당자")
+    at = serializers.DateTimeField()
+
+
 class AssignInputSerializer(serializers.Serializer):
     assignee = serializers.CharField(max_length=150, help_text="담당자 사용자 이름")
 
@@ -299,7 +308,10 @@ class IncidentTransitionView(ThrottleUnauthenticated, APIView):
         request=TransitionInputSerializer,
         responses={
             200: IncidentDetailSerializer,
-            409: OpenApiResponse(description="현재 상태에서 그 상태로 바꿀 수 없음 (상태를 밝힘)"),
+            409: OpenApiResponse(
+                description="현재 상태에서 그 상태로 바꿀 수 없음 (상태를 밝힘), 또는 공유해야 "
+                "하는 사고를 공유 없이 종결하려 함"
+            ),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -339,3 +351,17 @@ class IncidentAssignView(ThrottleUnauthenticated, APIView):
         except DjangoValidationError as exc:
             raise _field_errors(exc) from exc
         return _detail(request, pk)
+
+
+class IncidentShareView(ThrottleUnauthenticated, APIView):
+    """Share the incident's masked summary with the brand-risk contact; recorded with who and
+    when. 성민감 and 보험 cases with media or a public agency involved need one before closing."""
+
+    permission_classes = [permissions.IsAuthenticated, CanWork]
+
+    @extend_schema(request=None, responses={201: ShareSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        _visible_or_404(request, pk)
+        share = incident_share(incident_id=pk, actor=cast("User", request.user))
+        body = {"summary": share.summary, "recipient": share.recipient, "at": share.at}
+        return Response(ShareSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -38,4 +38,9 @@ urlpatterns = [
         rm.IncidentAssignView.as_view(),
         name="api-rm-incident-assign",
     ),
+    path(
+        "incidents/<int:pk>/share/",
+        rm.IncidentShareView.as_view(),
+        name="api-rm-incident-share",
+    ),
 ]

@@ -9,7 +9,7 @@ from incidents.models.choices import (
     SourceKind,
 )
 from incidents.models.penalties import Restriction, Review, Violation, source_label
-from incidents.models.rm import Incident, IncidentEvent, IncidentParty, Service
+from incidents.models.rm import Incident, IncidentEvent, IncidentParty, IncidentShare, Service
 
 __all__ = [
     "Account",
@@ -19,6 +19,7 @@ __all__ = [
     "Incident",
     "IncidentEvent",
     "IncidentParty",
+    "IncidentShare",
     "PersonalDataAccess",
     "Restriction",
     "RestrictionKind",

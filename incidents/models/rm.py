@@ -102,6 +102,12 @@ class Incident(models.Model):
     def may_move_to(self, to: str) -> bool:
         return to in self.TRANSITIONS.get(self.status, ())
 
+    @property
+    def must_share(self) -> bool:
+        """Whether the brand-risk contact must have the case before it closes (seed 003: 성민감
+        and 보험 cases with media or a public agency involved; the category says which)."""
+        return self.media_or_agency and self.rm_subtype.category.share_when_media
+
 
 class IncidentParty(models.Model):
     class Role(models.TextChoices):
@@ -141,6 +147,7 @@ class IncidentEvent(models.Model):
         CREATED = "created", "접수"
         TRANSITION = "transition", "상태 변경"
         ASSIGNED = "assigned", "담당자 지정"
+        SHARED = "shared", "브랜드 리스크 공유"
 
     incident = models.ForeignKey(
         Incident, verbose_name="RM 사고", on_delete=models.CASCADE, related_name="events"
@@ -167,3 +174,32 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.incident_id} {self.get_kind_display()}"
+
+
+class IncidentShare(models.Model):
+    """A masked summary of an incident sent to the brand-risk contact: what, to whom, who, when."""
+
+    incident = models.ForeignKey(
+        Incident, verbose_name="RM 사고", on_delete=models.CASCADE, related_name="shares"
+    )
+    recipient = models.CharField("받는 사람", max_length=200)
+    summary = models.TextField(
+        "공유 요약", help_text="이름·전화번호·차량번호·주민등록번호·주소 가림."
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="공유자",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField("공유 시각")
+
+    class Meta:
+        verbose_name = "브랜드 리스크 공유"
+        verbose_name_plural = "브랜드 리스크 공유"
+        ordering = ["incident", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.incident_id} → {self.recipient}"

@@ -8,17 +8,20 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.masking import mask_text
 from incidents.models import (
     Account,
     Incident,
     IncidentEvent,
     IncidentParty,
+    IncidentShare,
     Service,
     SourceKind,
 )
@@ -169,7 +172,11 @@ def incident_transition(
     reason = reason.strip()
     with transaction.atomic():
         # Locked: two RM users moving one case at once are checked one after the other.
-        incident = Incident.objects.select_for_update().get(pk=incident_id)
+        incident = (
+            Incident.objects.select_for_update(of=("self",))
+            .select_related("rm_subtype__category")
+            .get(pk=incident_id)
+        )
         if incident.status == to:
             return incident
         before = incident.status
@@ -180,6 +187,11 @@ def incident_transition(
             raise TransitionRefused(
                 f"'{Incident.Status(before).label}' 상태에서 "
                 f"'{Incident.Status(to).label}'(으)로 바꿀 수 없습니다 (가능: {allowed or '없음'})."
+            )
+        if to == Incident.Status.CLOSED and incident.must_share and not incident.shares.exists():
+            raise TransitionRefused(
+                "언론·공공기관이 관여한 이 유형의 사고는 브랜드 리스크 담당자에게 공유한 뒤에 "
+                "종결할 수 있습니다."
             )
         if to in Incident.REASON_REQUIRED and not reason:
             raise ValidationError({"reason": ["이 상태로 바꾸려면 사유가 필요합니다."]})
@@ -228,3 +240,52 @@ def incident_assign(
             reason=reason,
         )
     return incident
+
+
+def incident_summary(incident: Incident) -> str:
+    """The incident as it may leave the RM team: personal data masked, the parties' names
+    wherever they appear in the description included."""
+    sub = incident.rm_subtype
+    parties = list(incident.parties.select_related("account"))
+    names = tuple(p.account.name for p in parties if p.account.name)
+    local = timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d %H:%M")
+    lines = [
+        f"[RM 사고 #{incident.pk}] {sub.category.label} · {sub.label}",
+        f"서비스: {incident.get_service_display()} / 심각도: {incident.get_severity_display()}"
+        f" / 상태: {incident.get_status_display()}",
+        f"발생: {local} / 언론·공공기관 관여: {'예' if incident.media_or_agency else '아니오'}",
+    ]
+    lines += [
+        f"관계자: {p.get_role_display()} {p.account.masked_name or '(이름 없음)'} "
+        f"{p.account.masked_phone}".rstrip()
+        for p in parties
+    ]
+    lines.append(f"내용: {mask_text(incident.description, names=names)}")
+    return "\n".join(lines)
+
+
+def incident_share(*, incident_id: int, actor: User | None) -> IncidentShare:
+    """Share the masked summary with the brand-risk contact (a setting), recorded with who and
+    when. Sharing again records another share: the summary may have changed."""
+    with transaction.atomic():
+        incident = (
+            Incident.objects.select_for_update(of=("self",))
+            .select_related("rm_subtype__category")
+            .get(pk=incident_id)
+        )
+        now = timezone.now()
+        share = IncidentShare.objects.create(
+            incident=incident,
+            recipient=settings.BRAND_RISK_CONTACT,
+            summary=incident_summary(incident),
+            actor=actor,
+            at=now,
+        )
+        _event(
+            incident,
+            kind=IncidentEvent.Kind.SHARED,
+            actor=actor,
+            at=now,
+            detail=f"브랜드 리스크 담당자({share.recipient})에게 가림 요약 공유",
+        )
+    return share

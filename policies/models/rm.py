@@ -38,6 +38,12 @@ class RmCategory(PolicyBookPart):
         default=False,
         help_text="이 유형의 사고는 민감 사고 열람 권한이 있는 사람에게만 보입니다(성민감).",
     )
+    share_when_media = models.BooleanField(
+        "언론·공공기관 관여 시 공유",
+        default=False,
+        help_text="언론·공공기관이 관여한 이 유형의 사고는 브랜드 리스크 담당자에게 공유해야 "
+        "종결할 수 있습니다.",
+    )
     sla_critical_hours = _hours("긴급")
     sla_high_hours = _hours("높음")
     sla_medium_hours = _hours("보통")

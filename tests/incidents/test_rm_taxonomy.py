@@ -119,3 +119,8 @@ def test_postgres_refuses_raw_changes_to_a_published_taxonomy(statement):
 def test_only_the_sexual_category_is_sensitive():
     sensitive = RmCategory.objects.filter(version__number=1, sensitive=True)
     assert list(sensitive.values_list("code", flat=True)) == ["sexual"]
+
+
+def test_sexual_and_insurance_cases_are_shared_when_media_is_involved():
+    sharing = RmCategory.objects.filter(version__number=1, share_when_media=True)
+    assert set(sharing.values_list("code", flat=True)) == {"sexual", "insurance"}
