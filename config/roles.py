@@ -72,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "incident": ["view"],
             "incidentparty": ["view"],
             "incidentevent": ["view"],
+            "incidentshare": ["view"],
         },
         "payouts": {
             "payoutrequest": ["view"],
@@ -115,6 +116,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "incident": ["view"],
             "incidentparty": ["view"],
             "incidentevent": ["view"],
+            "incidentshare": ["view"],
         },
         "custom": {
             "policies": ["quote_policy"],

@@ -6,7 +6,7 @@ without the permission, so the list, its counts and the page all act as if they 
 
 from django.contrib import admin
 
-from incidents.models import Incident, IncidentEvent, IncidentParty
+from incidents.models import Incident, IncidentEvent, IncidentParty, IncidentShare
 from incidents.selectors import incidents_visible_to, may_see_sensitive_incidents
 from policies.selectors import NoPublishedPolicy, rm_taxonomy
 
@@ -62,6 +62,12 @@ class TimelineInline(ReadOnlyInline):
     verbose_name_plural = "처리 이력"
 
 
+class ShareInline(ReadOnlyInline):
+    model = IncidentShare
+    fields = ["at", "recipient", "actor", "summary"]
+    readonly_fields = ["at", "recipient", "actor", "summary"]
+
+
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
     list_display = [
@@ -98,7 +104,7 @@ class IncidentAdmin(admin.ModelAdmin):
         "created_by",
     ]
     fields = tuple(readonly_fields)
-    inlines = [PartyInline, TimelineInline]
+    inlines = [PartyInline, TimelineInline, ShareInline]
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return incidents_visible_to(request.user).select_related("rm_subtype__category")

@@ -18,7 +18,7 @@ from config.api import ThrottleUnauthenticated, needs_permission
 from config.pagination import KeysetPagination
 from incidents import selectors
 from incidents.filters import IncidentFilter
-from incidents.models import Incident, IncidentParty, Service
+from incidents.models import Incident, IncidentEvent, IncidentParty, Service
 from incidents.services.rm import (
     PartyInput,
     TransitionRefused,
@@ -91,7 +91,7 @@ class PartySerializer(serializers.Serializer):
 
 
 class TimelineSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["created", "transition", "assigned"])
+    kind = serializers.ChoiceField(choices=IncidentEvent.Kind.choices)
     from_status = serializers.CharField(allow_blank=True)
     to_status = serializers.CharField(allow_blank=True)
     actor = serializers.CharField(allow_null=True, help_text="처리자 사용자 이름")
