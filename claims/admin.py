@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from claims import selectors, services
 from claims.forms import ClaimDecisionForm
 from claims.models import Claim, ClaimDecision, ClaimEvent, EscalatedClaim
+from config.admin import ReadOnlyInline
 from policies import selectors as policy
 from policies.models import Category
 
@@ -74,17 +75,6 @@ class RuleFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
         return queryset.filter(rule=self.value()) if self.value() else queryset
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 class DecisionInline(ReadOnlyInline):

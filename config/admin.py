@@ -48,3 +48,16 @@ class ExpiringTokenAdmin(TokenAdmin):
                 f"{user.get_username()}의 새 토큰: {token.key} (지금만 전체가 보입니다)",
                 messages.SUCCESS,
             )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """An inline of history rows: shown, never added to or changed from the console."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -30,7 +30,7 @@ from policies.models import (
     RuleRow,
     TierOutcome,
 )
-from policies.services import EFFECT_FIELDS
+from policies.services import EFFECT_FIELDS, PENALTY_RULE_FIELDS
 
 
 def _user(request: HttpRequest) -> User:
@@ -379,21 +379,7 @@ class PenaltyRuleAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
     list_filter = ["version", "kind", "action"]
     search_fields = ["code", "name"]
     list_select_related = ["version"]
-    fields = [
-        "version",
-        "kind",
-        "code",
-        "name",
-        "order",
-        "threshold_count",
-        "threshold_amount",
-        "window_days",
-        "action",
-        "scope",
-        "duration_days",
-        "lift_condition",
-        "notes",
-    ]
+    fields = ["version", *PENALTY_RULE_FIELDS]
 
     @admin.display(description="버전", ordering="version__number")
     def version_number(self, obj: PenaltyRule) -> str:

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from config.admin import ReadOnlyInline
 from incidents import selectors
 from incidents.forms import ViolationForm
 from incidents.models import (
@@ -30,18 +31,6 @@ from policies.models import LiftCondition, PenaltyScope
 
 def may_see_personal_data(request: HttpRequest) -> bool:
     return request.user.has_perm("incidents.view_personal_data")
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 class RestrictionInline(ReadOnlyInline):

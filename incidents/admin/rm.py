@@ -6,6 +6,7 @@ without the permission, so the list, its counts and the page all act as if they 
 
 from django.contrib import admin
 
+from config.admin import ReadOnlyInline
 from incidents.models import Incident, IncidentEvent, IncidentParty, IncidentShare
 from incidents.selectors import incidents_visible_to, may_see_sensitive_incidents
 from policies.selectors import NoPublishedPolicy, rm_taxonomy
@@ -28,17 +29,6 @@ class CategoryFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
         return queryset.filter(category=self.value()) if self.value() else queryset
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 class PartyInline(ReadOnlyInline):
