@@ -72,6 +72,29 @@ class Incident(models.Model):
     sla_due_at = models.DateTimeField(
         "SLA 기한", help_text="접수 시각부터 SLA 목표(영업시간)를 한국 영업일에 더한 시각."
     )
+    # While the case waits on an outside party (police, insurer, hospital) its clock stops; on
+    # resume the due time moves on by the business hours that passed.
+    sla_paused_at = models.DateTimeField(
+        "SLA 일시정지 시각",
+        null=True,
+        blank=True,
+        help_text="외부 기관 회신 대기 중이면 그 시작 시각.",
+    )
+    sla_breached_at = models.DateTimeField(
+        "SLA 초과 확인 시각",
+        null=True,
+        blank=True,
+        help_text="초과 점검이 기한 초과를 처음 확인한 시각.",
+    )
+    insurer_limit = models.PositiveBigIntegerField(
+        "보험사 보상 한도(원)",
+        null=True,
+        blank=True,
+        help_text="한도 초과 사고일 때 보험사의 한도, 원 단위.",
+    )
+    loss_amount = models.PositiveBigIntegerField(
+        "손해액(원)", null=True, blank=True, help_text="사고로 확인된 손해액, 원 단위."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="접수자",
@@ -98,6 +121,13 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"RM 사고 #{self.pk}"
+
+    @property
+    def excess(self) -> int | None:
+        """원 above the insurer's limit (0 when within it); None until both amounts are known."""
+        if self.insurer_limit is None or self.loss_amount is None:
+            return None
+        return max(0, self.loss_amount - self.insurer_limit)
 
     def may_move_to(self, to: str) -> bool:
         return to in self.TRANSITIONS.get(self.status, ())
@@ -148,6 +178,13 @@ class IncidentEvent(models.Model):
         TRANSITION = "transition", "상태 변경"
         ASSIGNED = "assigned", "담당자 지정"
         SHARED = "shared", "브랜드 리스크 공유"
+        SLA_PAUSED = "sla_paused", "SLA 일시정지"
+        SLA_RESUMED = "sla_resumed", "SLA 재개"
+        SLA_BREACHED = "sla_breached", "SLA 초과"
+        UPDATED = "updated", "내용 수정"
+        EVIDENCE = "evidence", "증빙 추가"
+        VIOLATION = "violation", "위반 기록"
+        CLAIM_LINKED = "claim_linked", "클레임 연결"
 
     incident = models.ForeignKey(
         Incident, verbose_name="RM 사고", on_delete=models.CASCADE, related_name="events"
