@@ -49,3 +49,7 @@ def seed(stdout: OutputWrapper) -> None:
     accounts = Account.objects.filter(external_id__in=PEOPLE).count()
     reviews = Review.objects.filter(status=Review.Status.OPEN).count()
     stdout.write(f"  데모 계정: {accounts}개, 재심사 대기 {reviews}건 (관리 콘솔 → 재심사 대기열)")
+
+    from incidents import demo_rm
+
+    demo_rm.seed(stdout)

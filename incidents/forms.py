@@ -1,9 +1,13 @@
-"""The console's form for recording a violation by hand (RM, managers)."""
+"""The console's form for recording a violation by hand (RM, managers), and the RM queue
+page's forms: filters, bulk assignment, an incident's transition and assignment."""
+
+from typing import Any
 
 from django import forms
 
-from policies.models import AccountKind
-from policies.selectors import NoPublishedPolicy, penalty_rules_for
+from incidents.models import Incident, Service
+from policies.models import AccountKind, RmSeverity
+from policies.selectors import NoPublishedPolicy, penalty_rules_for, rm_taxonomy
 
 
 def code_choices() -> list[tuple[str, list[tuple[str, str]]]]:
@@ -37,3 +41,155 @@ class ViolationForm(forms.Form):
     note = forms.CharField(label="메모", max_length=500, required=False)
     name = forms.CharField(label="이름", max_length=100, required=False)
     phone = forms.CharField(label="전화번호", max_length=20, required=False)
+
+
+# --- the RM queue page -----------------------------------------------------------------------
+
+
+def _taxonomy_for(user: Any) -> list[Any]:
+    """The published taxonomy's categories the user may know of (성민감 only with the
+    permission)."""
+    from incidents.selectors import may_see_sensitive_incidents
+
+    try:
+        taxonomy = rm_taxonomy()
+    except NoPublishedPolicy:
+        return []
+    sensitive_ok = may_see_sensitive_incidents(user)
+    return [c for c in taxonomy if sensitive_ok or not c.sensitive]
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, from the query string. Every field is optional; a value that is
+    not one of the choices is a form error (shown in Korean), never a 500."""
+
+    OPEN = ""
+    ALL = "all"
+
+    category = forms.ChoiceField(label="유형", required=False)
+    subtype = forms.ChoiceField(label="세부 유형", required=False)
+    status = forms.ChoiceField(label="상태", required=False)
+    severity = forms.ChoiceField(
+        label="심각도", required=False, choices=[("", "전체"), *RmSeverity.choices]
+    )
+    service = forms.ChoiceField(
+        label="서비스", required=False, choices=[("", "전체"), *Service.choices]
+    )
+    assignee = forms.ChoiceField(label="담당자", required=False)
+    sla = forms.ChoiceField(label="SLA", required=False)
+    mine = forms.BooleanField(label="내 담당", required=False)
+    sort = forms.ChoiceField(label="정렬", required=False)
+    after = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, user: Any, category_counts: dict[str, int], **kwargs: Any):
+        from incidents.queue import SlaState, Sort, rm_workers
+
+        super().__init__(*args, **kwargs)
+        self.taxonomy = _taxonomy_for(user)
+        self.fields["category"].choices = [
+            ("", "전체"),
+            *((c.code, f"{c.label} ({category_counts.get(c.code, 0):,})") for c in self.taxonomy),
+        ]
+        self.fields["subtype"].choices = [
+            ("", "전체"),
+            *((c.label, [(s.code, s.label) for s in c.subtypes.all()]) for c in self.taxonomy),
+        ]
+        self.fields["status"].choices = [
+            (self.OPEN, "진행 중 (종결 제외)"),
+            (self.ALL, "전체"),
+            *Incident.Status.choices,
+        ]
+        self.fields["assignee"].choices = [
+            ("", "전체"),
+            ("none", "미배정"),
+            *((u.username, u.username) for u in rm_workers()),
+        ]
+        self.fields["sla"].choices = [("", "전체"), *SlaState.choices]
+        self.fields["sort"].choices = Sort.choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        category, subtype = data.get("category"), data.get("subtype")
+        if subtype:
+            owner = next(
+                (c for c in self.taxonomy if any(s.code == subtype for s in c.subtypes.all())),
+                None,
+            )
+            if category and owner is not None and owner.code != category:
+                self.add_error("subtype", "고른 유형에 없는 세부 유형입니다.")
+        return data
+
+    def subtypes_by_category(self) -> dict[str, list[str]]:
+        """Which subtype codes belong to which category: the page's script narrows the subtype
+        list to the chosen category with it."""
+        return {c.code: [s.code for s in c.subtypes.all()] for c in self.taxonomy}
+
+
+class IdListField(forms.Field):
+    """Incident ids from the queue's checkboxes (many values of one name)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "배정할 사고를 고르세요.",
+        "invalid": "사고 번호가 올바르지 않습니다.",
+        "too_many": "한 번에 200건까지 배정할 수 있습니다.",
+    }
+
+    def to_python(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        try:
+            ids = sorted({int(v) for v in values})
+        except (TypeError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if any(i < 1 or i > 2**62 for i in ids):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if len(ids) > 200:
+            raise forms.ValidationError(self.error_messages["too_many"], code="too_many")
+        return ids
+
+    def validate(self, value: Any) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
+def _worker_choices(*, sensitive: bool = False) -> list[tuple[str, str]]:
+    from incidents.queue import rm_workers
+
+    return [(u.username, u.username) for u in rm_workers(sensitive=sensitive)]
+
+
+class BulkAssignForm(forms.Form):
+    ids = IdListField(label="사고")
+    assignee = forms.ChoiceField(label="담당자", error_messages={"required": "담당자를 고르세요."})
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", "담당자 선택"), *_worker_choices()]
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ChoiceField(label="담당자", error_messages={"required": "담당자를 고르세요."})
+    reason = forms.CharField(label="사유", max_length=2000, required=False)
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [
+            ("", "담당자 선택"),
+            *_worker_choices(sensitive=incident.sensitive),
+        ]
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(label="다음 상태", error_messages={"required": "바꿀 상태를 고르세요."})
+    reason = forms.CharField(
+        label="사유",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="재개할 때는 꼭 적으세요.",
+    )
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        allowed = Incident.TRANSITIONS.get(incident.status, ())
+        self.fields["to"].choices = [(s, Incident.Status(s).label) for s in allowed]

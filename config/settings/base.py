@@ -138,6 +138,8 @@ if PASSWORD_RESET_BY_MAIL:
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bosang@localhost")
 # Who receives the masked summaries of brand-risk RM incidents (seed 003 names 카모's jack).
 BRAND_RISK_CONTACT = env("BRAND_RISK_CONTACT", default="jack")
+# An open RM case with fewer business hours than this left shows as 임박 in the queue.
+RM_SLA_IMMINENT_HOURS = env.int("RM_SLA_IMMINENT_HOURS", default=4)
 
 # Content-Security-Policy: every script and style is a vendored file of ours; nothing inline.
 CONTENT_SECURITY_POLICY = {

@@ -289,3 +289,21 @@ def incident_share(*, incident_id: int, actor: User | None) -> IncidentShare:
             detail=f"브랜드 리스크 담당자({share.recipient})에게 가림 요약 공유",
         )
     return share
+
+
+def incidents_assign(*, incident_ids: list[int], assignee: str, actor: User | None) -> int:
+    """Bulk assignment from the queue: every one of the incidents to that user, or none of
+    them (a refusal names the incident). Returns how many changed hands."""
+    changed = 0
+    with transaction.atomic():
+        for incident_id in incident_ids:
+            before = Incident.objects.filter(pk=incident_id).values_list("assignee_id", flat=True)
+            was = before.first()
+            try:
+                incident = incident_assign(incident_id=incident_id, assignee=assignee, actor=actor)
+            except ValidationError as exc:
+                raise ValidationError(
+                    {"assignee": [f"RM 사고 #{incident_id}: {m}" for m in exc.messages]}
+                ) from exc
+            changed += incident.assignee_id != was
+    return changed

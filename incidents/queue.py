@@ -1,0 +1,266 @@
+"""Reads of the RM queue page: the SLA state of a case, the time it has left in business hours,
+the filtered queue a keyset page at a time, and the counts beside the filters.
+
+Everything starts from `selectors.incidents_visible_to`, so a 성민감 case is absent from rows,
+counts and option counts for users without `incidents.view_sensitive_incident`. No query here
+uses OFFSET or counts more than it shows: the page stays fast at a million incidents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db import models
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from incidents.models import Incident
+from incidents.selectors import incidents_visible_to
+from incidents.sla import KST, business_hours_add, is_business_day
+from policies.models import PolicyVersion
+from policies.selectors import NoPublishedPolicy, current_version
+
+PAGE_SIZE = 50
+# A total above this is shown as "1,000건 이상": counting further costs a scan of the table.
+COUNT_CAP = 1000
+
+CLOSED = Incident.Status.CLOSED
+OPEN = ~Q(status=CLOSED)
+
+
+class SlaState(models.TextChoices):
+    OVERDUE = "overdue", "지연"
+    IMMINENT = "imminent", "임박"
+    ON_TRACK = "on_track", "정상"
+    PAUSED = "paused", "일시정지"
+    CLOSED = "closed", "종결"
+
+
+@dataclass(frozen=True)
+class BusinessDay:
+    """The RM business day of the published version (09–18 KST in v1)."""
+
+    start: int
+    end: int
+
+    @classmethod
+    def current(cls) -> BusinessDay:
+        try:
+            version: PolicyVersion = current_version()
+        except NoPublishedPolicy:
+            return cls(9, 18)
+        return cls(version.rm_day_start_hour, version.rm_day_end_hour)
+
+
+def imminent_hours() -> int:
+    """Business hours left under which an open case counts as 임박 (setting
+    RM_SLA_IMMINENT_HOURS)."""
+    return int(getattr(settings, "RM_SLA_IMMINENT_HOURS", 4))
+
+
+def soon_instant(now: datetime, day: BusinessDay) -> datetime:
+    """The instant `imminent_hours()` business hours from now: a due time before it is 임박."""
+    return business_hours_add(now, imminent_hours(), day_start=day.start, day_end=day.end)
+
+
+def sla_state_q(state: str, *, now: datetime, soon: datetime) -> Q:
+    """The rows in that SLA state, as a condition the (status, sla_due_at) indexes can serve.
+    A paused case is only 일시정지; a breach once recorded keeps a case 지연 until it closes."""
+    running = OPEN & Q(sla_paused_at__isnull=True)
+    if state == SlaState.CLOSED:
+        return Q(status=CLOSED)
+    if state == SlaState.PAUSED:
+        return OPEN & Q(sla_paused_at__isnull=False)
+    if state == SlaState.OVERDUE:
+        return running & (Q(sla_due_at__lt=now) | Q(sla_breached_at__isnull=False))
+    clean = running & Q(sla_breached_at__isnull=True)
+    if state == SlaState.IMMINENT:
+        return clean & Q(sla_due_at__gte=now, sla_due_at__lt=soon)
+    if state == SlaState.ON_TRACK:
+        return clean & Q(sla_due_at__gte=soon)
+    raise ValueError(state)
+
+
+def sla_state_of(incident: Incident, *, now: datetime, soon: datetime) -> str:
+    """The same states as `sla_state_q`, for one incident in memory."""
+    if incident.status == CLOSED:
+        return SlaState.CLOSED
+    if incident.sla_paused_at is not None:
+        return SlaState.PAUSED
+    if incident.sla_due_at < now or incident.sla_breached_at is not None:
+        return SlaState.OVERDUE
+    if incident.sla_due_at < soon:
+        return SlaState.IMMINENT
+    return SlaState.ON_TRACK
+
+
+def business_seconds_between(start: datetime, end: datetime, day: BusinessDay) -> int:
+    """Seconds of business time between two instants (negative when `end` is before `start`):
+    only the hours between the day's start and end on Korean business days count."""
+    if end < start:
+        return -business_seconds_between(end, start, day)
+    a, b = start.astimezone(KST), end.astimezone(KST)
+    total = 0.0
+    current: date = a.date()
+    while current <= b.date():
+        if is_business_day(current):
+            opens = datetime.combine(current, time(0), tzinfo=KST) + timedelta(hours=day.start)
+            closes = datetime.combine(current, time(0), tzinfo=KST) + timedelta(hours=day.end)
+            lo, hi = max(opens, a), min(closes, b)
+            if hi > lo:
+                total += (hi - lo).total_seconds()
+        current += timedelta(days=1)
+    return int(total)
+
+
+def _hours_text(seconds: int) -> str:
+    minutes = seconds // 60
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes and hours < 100:
+        return f"{hours}시간 {minutes}분"
+    if hours:
+        return f"{hours}시간"
+    return f"{minutes}분"
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    state: str
+    seconds: int | None  # business seconds left (negative: over); None once closed
+    text: str
+
+    @property
+    def state_label(self) -> str:
+        return str(SlaState(self.state).label)
+
+    @property
+    def over(self) -> bool:
+        return self.state == SlaState.OVERDUE
+
+
+def time_left(incident: Incident, *, now: datetime, soon: datetime, day: BusinessDay) -> TimeLeft:
+    """What the queue's 'time left' column says: '남은 3시간 20분', '12시간 초과', a paused case's
+    frozen time, or '종결'. Business hours, as the SLA counts them."""
+    state = sla_state_of(incident, now=now, soon=soon)
+    if state == SlaState.CLOSED:
+        return TimeLeft(state, None, "종결")
+    at = incident.sla_paused_at or now
+    seconds = business_seconds_between(at, incident.sla_due_at, day)
+    if seconds < 0:
+        text = f"{_hours_text(-seconds)} 초과"
+    elif seconds < 60 and incident.sla_breached_at is not None:
+        text = "기한 초과"
+    else:
+        text = f"남은 {_hours_text(seconds)}"
+    if state == SlaState.PAUSED:
+        text = f"일시정지 · {text}"
+    return TimeLeft(state, seconds, text)
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+class Sort(models.TextChoices):
+    SLA = "sla", "SLA 기한 임박순"
+    NEW = "new", "최신 접수순"
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(incident: Incident, sort: str) -> str:
+    if sort == Sort.SLA:
+        micros = int(incident.sla_due_at.timestamp() * 1_000_000)
+        return f"{micros}_{incident.pk}"
+    return str(incident.pk)
+
+
+def _after(qs: QuerySet[Incident], sort: str, cursor: str) -> QuerySet[Incident]:
+    """Rows after the cursor in the sort's order: a range the index walks, never an OFFSET."""
+    try:
+        if sort == Sort.SLA:
+            micros, pk = (int(p) for p in cursor.split("_", 1))
+            due = datetime.fromtimestamp(micros / 1_000_000, tz=KST)
+            # The redundant `>=` gives PostgreSQL an index bound; the OR picks the tie-break.
+            return qs.filter(
+                Q(sla_due_at__gte=due) & (Q(sla_due_at__gt=due) | Q(sla_due_at=due, pk__gt=pk))
+            )
+        return qs.filter(pk__lt=int(cursor))
+    except (ValueError, OverflowError, OSError) as exc:
+        raise BadCursor(cursor) from exc
+
+
+def order_of(sort: str) -> tuple[str, ...]:
+    return ("sla_due_at", "id") if sort == Sort.SLA else ("-id",)
+
+
+@dataclass
+class QueuePage:
+    rows: list[Incident]
+    next_cursor: str | None
+    total: int  # capped at COUNT_CAP + 1
+    total_capped: bool
+
+
+def queue_page(filtered: QuerySet[Incident], *, sort: str, cursor: str = "") -> QueuePage:
+    """One page of the filtered queue in the sort's order, with the cursor of the next."""
+    qs = filtered.order_by(*order_of(sort))
+    if cursor:
+        qs = _after(qs, sort, cursor)
+    rows = list(
+        qs.select_related("rm_subtype__category", "assignee").prefetch_related("parties__account")[
+            : PAGE_SIZE + 1
+        ]
+    )
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    total = filtered.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return QueuePage(
+        rows=rows,
+        next_cursor=encode_cursor(rows[-1], sort) if more else None,
+        total=min(total, COUNT_CAP),
+        total_capped=total > COUNT_CAP,
+    )
+
+
+def sla_counts(base: QuerySet[Incident], *, now: datetime, soon: datetime) -> dict[str, int]:
+    """How many of the given (already visible, filtered) open cases are in each running SLA
+    state: one aggregate query."""
+    states = (SlaState.OVERDUE, SlaState.IMMINENT, SlaState.ON_TRACK, SlaState.PAUSED)
+    got = base.filter(OPEN).aggregate(
+        **{s.value: Count("pk", filter=sla_state_q(s, now=now, soon=soon)) for s in states}
+    )
+    return {s.value: got[s.value] for s in states}
+
+
+def open_counts_by_category(user: Any) -> dict[str, int]:
+    """Open cases per category code, of those the user may see (the filter's option counts)."""
+    rows = incidents_visible_to(user).filter(OPEN).values_list("category").annotate(n=Count("pk"))
+    return dict(rows.order_by())
+
+
+def rm_workers(*, sensitive: bool = False) -> QuerySet[Any]:
+    """Active users who may work RM incidents (and, for a 성민감 case, see it): the assignee
+    choices."""
+    perms = Permission.objects.filter(content_type__app_label="incidents")
+    work = perms.filter(codename="work_incident")
+    who = Q(groups__permissions__in=work) | Q(user_permissions__in=work) | Q(is_superuser=True)
+    users = get_user_model().objects.filter(who, is_active=True)
+    if sensitive:
+        see = perms.filter(codename="view_sensitive_incident")
+        users = users.filter(
+            Q(groups__permissions__in=see) | Q(user_permissions__in=see) | Q(is_superuser=True)
+        )
+    return users.distinct().order_by("username")
+
+
+def now_and_soon() -> tuple[datetime, datetime, BusinessDay]:
+    day = BusinessDay.current()
+    now = timezone.now()
+    return now, soon_instant(now, day), day

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from incidents import views
+
+urlpatterns = [
+    path("", views.incident_queue, name="incident-queue"),
+    path("export.csv", views.incident_export, name="incident-export"),
+    path("assign/", views.incident_bulk_assign, name="incident-bulk-assign"),
+    path("dashboard/", views.incident_dashboard, name="incident-dashboard"),
+    path("<int:pk>/", views.incident_detail, name="incident-detail"),
+    path("<int:pk>/assign-me/", views.incident_assign_me, name="incident-assign-me"),
+    path("<int:pk>/assign/", views.incident_assign_page, name="incident-assign"),
+    path("<int:pk>/transition/", views.incident_transition_page, name="incident-transition"),
+    path("<int:pk>/share/", views.incident_share_page, name="incident-share"),
+]

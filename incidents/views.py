@@ -1,0 +1,437 @@
+"""The RM team's pages: the queue (filters, SLA time left, keyset pages, bulk assignment, CSV
+export), an incident (timeline, sharing, transition, assignment) and the dashboard.
+
+Every page needs `incidents.work_incident`; a 성민감 case is a 404 and absent from every list,
+count and export for users without `incidents.view_sensitive_incident`. Every change goes
+through `incidents.services.rm`; a refusal is a Korean form error, never a 500.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from incidents import queue, selectors
+from incidents.forms import AssignForm, BulkAssignForm, QueueFilterForm, TransitionForm
+from incidents.models import Incident
+from incidents.services.rm import (
+    TransitionRefused,
+    incident_assign,
+    incident_share,
+    incident_transition,
+    incidents_assign,
+)
+
+WORK = "incidents.work_incident"
+
+
+def rm_page(view: Any) -> Any:
+    """Logged in, with RM work: everyone else gets the 403 page."""
+    return login_required(permission_required(WORK, raise_exception=True)(view))
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+def _filtered(
+    request: HttpRequest, form: QueueFilterForm, now: Any, soon: Any
+) -> tuple[QuerySet[Incident], QuerySet[Incident]]:
+    """The queue under the form's valid filters, and the same without the status and SLA
+    filters (what the SLA chips count)."""
+    data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+    qs = selectors.incidents_visible_to(request.user)
+    for field in ("category", "subtype", "severity", "service"):
+        if data.get(field):
+            qs = qs.filter(**{field: data[field]})
+    assignee = data.get("assignee")
+    if assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee:
+        user = get_user_model().objects.filter(username=assignee).first()
+        qs = qs.filter(assignee_id=user.pk if user else -1)
+    if data.get("mine"):
+        qs = qs.filter(assignee_id=request.user.pk)
+    base = qs
+    status, sla = data.get("status", ""), data.get("sla", "")
+    if status == QueueFilterForm.OPEN:
+        # Open cases by default; asking for 종결 in the SLA filter means the closed ones.
+        qs = qs.filter(status=Incident.Status.CLOSED) if sla == "closed" else qs.filter(queue.OPEN)
+    elif status != QueueFilterForm.ALL:
+        qs = qs.filter(status=status)
+    if sla:
+        qs = qs.filter(queue.sla_state_q(sla, now=now, soon=soon))
+    return qs, base
+
+
+def _queue_form(request: HttpRequest) -> QueueFilterForm:
+    counts = queue.open_counts_by_category(request.user)
+    form = QueueFilterForm(request.GET or None, user=request.user, category_counts=counts)
+    if request.GET:
+        form.is_valid()
+    else:
+        form.cleaned_data = {"status": "", "sort": queue.Sort.SLA}
+    return form
+
+
+def _with(params: QueryDict, **changes: str) -> str:
+    query = params.copy()
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value:
+            query[key] = value
+    return query.urlencode()
+
+
+def _row(incident: Incident, *, now: Any, soon: Any, day: queue.BusinessDay) -> dict[str, Any]:
+    return {
+        "incident": incident,
+        "left": queue.time_left(incident, now=now, soon=soon, day=day),
+        "parties": [
+            f"{p.get_role_display()} {p.account.masked_name or '(이름 없음)'}"
+            for p in incident.parties.all()
+        ],
+    }
+
+
+@rm_page
+@require_GET
+def incident_queue(request: HttpRequest) -> HttpResponse:
+    """The queue: most urgent SLA first (or newest first), filtered, 50 a page by keyset."""
+    now, soon, day = queue.now_and_soon()
+    form = _queue_form(request)
+    qs, base = _filtered(request, form, now, soon)
+    sort = form.cleaned_data.get("sort") or queue.Sort.SLA
+    cursor = form.cleaned_data.get("after") or ""
+    try:
+        page = queue.queue_page(qs, sort=sort, cursor=cursor)
+    except queue.BadCursor:
+        form.add_error("after", "페이지 위치가 올바르지 않아 첫 페이지를 보여 줍니다.")
+        page = queue.queue_page(qs, sort=sort)
+    params = request.GET.copy()
+    counts = queue.sla_counts(base, now=now, soon=soon)
+    current_sla = form.cleaned_data.get("sla", "")
+    context = {
+        "form": form,
+        "rows": [_row(i, now=now, soon=soon, day=day) for i in page.rows],
+        "page": page,
+        "sla_chips": [
+            {
+                "value": value,
+                "label": label,
+                "count": counts.get(value),
+                "query": _with(params, sla=value, after=""),
+                "on": current_sla == value,
+            }
+            for value, label in queue.SlaState.choices
+        ],
+        "current_sla": current_sla,
+        "next_query": _with(params, after=page.next_cursor or "") if page.next_cursor else "",
+        "first_query": _with(params, after="") if cursor else "",
+        "this_query": request.GET.urlencode(),
+        "sla_all_query": _with(params, sla="", after=""),
+        "mine_query": _with(params, mine="" if form.cleaned_data.get("mine") else "on", after=""),
+        "bulk_form": BulkAssignForm(),
+        "subtypes_by_category": form.subtypes_by_category(),
+        "imminent_hours": queue.imminent_hours(),
+    }
+    return render(request, "incidents/queue.html", context)
+
+
+def _back_to_queue(request: HttpRequest) -> HttpResponseRedirect:
+    query = request.POST.get("query", "")
+    url = reverse("incident-queue") + (f"?{query}" if query else "")
+    if not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        url = reverse("incident-queue")
+    return HttpResponseRedirect(url)
+
+
+@rm_page
+@require_POST
+def incident_bulk_assign(request: HttpRequest) -> HttpResponse:
+    """Assign the checked cases to one RM user: all of them or none, each with its timeline
+    row. Cases the user may not see are not touched (and not named)."""
+    form = BulkAssignForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back_to_queue(request)
+    ids = list(
+        selectors.incidents_visible_to(request.user)
+        .filter(pk__in=form.cleaned_data["ids"])
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        messages.error(request, "배정할 사고를 찾을 수 없습니다.")
+        return _back_to_queue(request)
+    try:
+        changed = incidents_assign(
+            incident_ids=ids,
+            assignee=form.cleaned_data["assignee"],
+            actor=cast("User", request.user),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            f"{len(ids)}건을 {form.cleaned_data['assignee']}에게 배정했습니다"
+            f" (새로 바뀐 건 {changed}건).",
+        )
+    return _back_to_queue(request)
+
+
+@rm_page
+@require_POST
+def incident_assign_me(request: HttpRequest, pk: int) -> HttpResponse:
+    """'내가 맡기': the logged-in RM user becomes the assignee."""
+    if not selectors.incidents_visible_to(request.user).filter(pk=pk).exists():
+        raise Http404
+    try:
+        incident_assign(
+            incident_id=pk,
+            assignee=request.user.get_username(),
+            actor=cast("User", request.user),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"RM 사고 #{pk}을(를) 맡았습니다.")
+    if request.POST.get("back") == "detail":
+        return HttpResponseRedirect(reverse("incident-detail", args=[pk]))
+    return _back_to_queue(request)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+CSV_HEADER = [
+    "번호",
+    "접수 시각",
+    "서비스",
+    "유형",
+    "세부 유형",
+    "심각도",
+    "상태",
+    "SLA 기한",
+    "SLA 상태",
+    "남은 시간(영업시간)",
+    "담당자",
+    "언론·공공기관",
+    "관계자(가림)",
+]
+
+
+@rm_page
+@require_GET
+def incident_export(request: HttpRequest) -> HttpResponse:
+    """The filtered queue as CSV (UTF-8 with BOM for Excel), in the page's order, names
+    masked; 성민감 cases only for those who may see them."""
+    now, soon, day = queue.now_and_soon()
+    form = _queue_form(request)
+    qs, _ = _filtered(request, form, now, soon)
+    sort = form.cleaned_data.get("sort") or queue.Sort.SLA
+    rows = (
+        qs.order_by(*queue.order_of(sort))
+        .select_related("rm_subtype__category", "assignee")
+        .prefetch_related("parties__account")
+    )
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield "\ufeff" + writer.writerow(CSV_HEADER)
+        for incident in rows.iterator(chunk_size=2000):
+            left = queue.time_left(incident, now=now, soon=soon, day=day)
+            sub = incident.rm_subtype
+            yield writer.writerow(
+                [
+                    incident.pk,
+                    timezone.localtime(incident.reported_at).strftime("%Y-%m-%d %H:%M"),
+                    incident.get_service_display(),
+                    sub.category.label,
+                    sub.label,
+                    incident.get_severity_display(),
+                    incident.get_status_display(),
+                    timezone.localtime(incident.sla_due_at).strftime("%Y-%m-%d %H:%M"),
+                    left.state_label,
+                    left.text,
+                    incident.assignee.get_username() if incident.assignee else "",
+                    "예" if incident.media_or_agency else "아니오",
+                    "; ".join(_row(incident, now=now, soon=soon, day=day)["parties"]),
+                ]
+            )
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rm-incidents-{stamp}.csv"'
+    return response
+
+
+# --- one incident ----------------------------------------------------------------------------
+
+
+def _incident_or_404(request: HttpRequest, pk: int) -> Incident:
+    incident = selectors.incident_detail_of(request.user, pk)
+    if incident is None:
+        raise Http404("RM 사고를 찾을 수 없습니다.")
+    return incident
+
+
+def _detail(
+    request: HttpRequest,
+    incident: Incident,
+    *,
+    transition_form: TransitionForm | None = None,
+    assign_form: AssignForm | None = None,
+) -> HttpResponse:
+    now, soon, day = queue.now_and_soon()
+    shares = list(incident.shares.select_related("actor").order_by("-at", "-id"))
+    context = {
+        "incident": incident,
+        "sub": incident.rm_subtype,
+        "left": queue.time_left(incident, now=now, soon=soon, day=day),
+        "parties": list(incident.parties.all()),
+        "events": list(incident.events.all()),
+        "shares": shares,
+        "share_needed": incident.must_share and not shares,
+        "transition_form": transition_form or TransitionForm(incident=incident),
+        "assign_form": assign_form or AssignForm(incident=incident),
+        "is_mine": incident.assignee_id == request.user.pk,
+    }
+    return render(request, "incidents/detail.html", context)
+
+
+@rm_page
+@require_GET
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The incident: labels and definition, SLA, parties (masked), timeline, shares, actions."""
+    return _detail(request, _incident_or_404(request, pk))
+
+
+@rm_page
+@require_POST
+def incident_transition_page(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident_or_404(request, pk)
+    form = TransitionForm(request.POST, incident=incident)
+    if form.is_valid():
+        try:
+            incident_transition(
+                incident_id=pk,
+                to=form.cleaned_data["to"],
+                reason=form.cleaned_data["reason"],
+                actor=cast("User", request.user),
+            )
+        except TransitionRefused as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            label = Incident.Status(form.cleaned_data["to"]).label
+            messages.success(request, f"상태를 '{label}'(으)로 바꿨습니다.")
+            return HttpResponseRedirect(reverse("incident-detail", args=[pk]))
+    return _detail(request, incident, transition_form=form)
+
+
+@rm_page
+@require_POST
+def incident_assign_page(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident_or_404(request, pk)
+    form = AssignForm(request.POST, incident=incident)
+    if form.is_valid():
+        try:
+            incident_assign(
+                incident_id=pk,
+                assignee=form.cleaned_data["assignee"],
+                actor=cast("User", request.user),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"담당자를 {form.cleaned_data['assignee']}(으)로 정했습니다.")
+            return HttpResponseRedirect(reverse("incident-detail", args=[pk]))
+    return _detail(request, incident, assign_form=form)
+
+
+@rm_page
+@require_POST
+def incident_share_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Share the masked summary with the brand-risk contact (recorded with who and when)."""
+    _incident_or_404(request, pk)
+    share = incident_share(incident_id=pk, actor=cast("User", request.user))
+    messages.success(
+        request, f"브랜드 리스크 담당자({share.recipient})에게 가림 요약을 공유했습니다."
+    )
+    return HttpResponseRedirect(reverse("incident-detail", args=[pk]))
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+@rm_page
+@require_GET
+def incident_dashboard(request: HttpRequest) -> HttpResponse:
+    """Open incidents by category, severity and age; this week's SLA breaches by day: charts
+    and the tables behind them, counting only the cases the user may see."""
+    from incidents import dashboard
+
+    visible = selectors.incidents_visible_to(request.user)
+    by_category = dashboard.open_by_category(visible, user=request.user)
+    by_severity = dashboard.open_by_severity(visible)
+    by_age = dashboard.open_by_age(visible)
+    breaches = dashboard.breaches_this_week(visible)
+    now, soon, _ = queue.now_and_soon()
+    return render(
+        request,
+        "incidents/dashboard.html",
+        {
+            "by_category": by_category,
+            "by_severity": by_severity,
+            "by_age": by_age,
+            "breaches": breaches,
+            "open_total": sum(r["count"] for r in by_severity),
+            "overdue_now": visible.filter(
+                queue.sla_state_q(queue.SlaState.OVERDUE, now=now, soon=soon)
+            ).count(),
+            "week_total": sum(r["count"] for r in breaches["days"]),
+            "chart_data": {
+                "categories": by_category,
+                "severities": by_severity,
+                "ages": by_age,
+                "breaches": breaches["days"],
+            },
+        },
+    )
