@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-dev migrate demo worker beat bench load lint fmt clean
+.PHONY: run test install install-dev migrate demo worker beat bench bench-rm load lint fmt clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ beat: install
 
 bench: install
 	$(PY) -m payouts.bench
+
+# RM queue page p95 on PostgreSQL; fill the database first: manage.py seed_incidents --count 1000000
+bench-rm: install
+	$(PY) -m incidents.bench_queue
 
 # Bounded load test on 127.0.0.1: gunicorn, production settings, PostgreSQL (config/loadtest.py).
 load: install

@@ -81,14 +81,17 @@ class QueueFilterForm(forms.Form):
     sort = forms.ChoiceField(label="정렬", required=False)
     after = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, user: Any, category_counts: dict[str, int], **kwargs: Any):
-        from incidents.queue import SlaState, Sort, rm_workers
+    def __init__(self, *args: Any, user: Any, workers: list[tuple[str, str]], **kwargs: Any):
+        from incidents.queue import SlaState, Sort, count_label, open_counts_by_category
 
         super().__init__(*args, **kwargs)
         self.taxonomy = _taxonomy_for(user)
+        # The option counts are of open cases the user may see: a 성민감 category is not
+        # offered, nor counted, without the permission.
+        counts = open_counts_by_category(user, [c.code for c in self.taxonomy])
         self.fields["category"].choices = [
             ("", "전체"),
-            *((c.code, f"{c.label} ({category_counts.get(c.code, 0):,})") for c in self.taxonomy),
+            *((c.code, f"{c.label} ({count_label(counts[c.code])})") for c in self.taxonomy),
         ]
         self.fields["subtype"].choices = [
             ("", "전체"),
@@ -102,7 +105,7 @@ class QueueFilterForm(forms.Form):
         self.fields["assignee"].choices = [
             ("", "전체"),
             ("none", "미배정"),
-            *((u.username, u.username) for u in rm_workers()),
+            *workers,
         ]
         self.fields["sla"].choices = [("", "전체"), *SlaState.choices]
         self.fields["sort"].choices = Sort.choices
@@ -152,7 +155,7 @@ class IdListField(forms.Field):
             raise forms.ValidationError(self.error_messages["required"], code="required")
 
 
-def _worker_choices(*, sensitive: bool = False) -> list[tuple[str, str]]:
+def worker_choices(*, sensitive: bool = False) -> list[tuple[str, str]]:
     from incidents.queue import rm_workers
 
     return [(u.username, u.username) for u in rm_workers(sensitive=sensitive)]
@@ -162,9 +165,10 @@ class BulkAssignForm(forms.Form):
     ids = IdListField(label="사고")
     assignee = forms.ChoiceField(label="담당자", error_messages={"required": "담당자를 고르세요."})
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, workers: list[tuple[str, str]] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", "담당자 선택"), *_worker_choices()]
+        choices = workers if workers is not None else worker_choices()
+        self.fields["assignee"].choices = [("", "담당자 선택"), *choices]
 
 
 class AssignForm(forms.Form):
@@ -175,7 +179,7 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [
             ("", "담당자 선택"),
-            *_worker_choices(sensitive=incident.sensitive),
+            *worker_choices(sensitive=incident.sensitive),
         ]
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
+import holidays
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from incidents.models import Incident
@@ -69,20 +71,21 @@ def soon_instant(now: datetime, day: BusinessDay) -> datetime:
 
 
 def sla_state_q(state: str, *, now: datetime, soon: datetime) -> Q:
-    """The rows in that SLA state, as a condition the (status, sla_due_at) indexes can serve.
-    A paused case is only 일시정지; a breach once recorded keeps a case 지연 until it closes."""
+    """The rows in that SLA state, as a range on `sla_due_at` over open cases (what the partial
+    index on open cases' due times serves). A paused case is only 일시정지. A recorded breach
+    needs no term of its own: it was recorded once the due time passed, and a resume moves the
+    due time on only by the business hours spent paused, so the case stays past due."""
     running = OPEN & Q(sla_paused_at__isnull=True)
     if state == SlaState.CLOSED:
         return Q(status=CLOSED)
     if state == SlaState.PAUSED:
         return OPEN & Q(sla_paused_at__isnull=False)
     if state == SlaState.OVERDUE:
-        return running & (Q(sla_due_at__lt=now) | Q(sla_breached_at__isnull=False))
-    clean = running & Q(sla_breached_at__isnull=True)
+        return running & Q(sla_due_at__lt=now)
     if state == SlaState.IMMINENT:
-        return clean & Q(sla_due_at__gte=now, sla_due_at__lt=soon)
+        return running & Q(sla_due_at__gte=now, sla_due_at__lt=soon)
     if state == SlaState.ON_TRACK:
-        return clean & Q(sla_due_at__gte=soon)
+        return running & Q(sla_due_at__gte=soon)
     raise ValueError(state)
 
 
@@ -92,11 +95,42 @@ def sla_state_of(incident: Incident, *, now: datetime, soon: datetime) -> str:
         return SlaState.CLOSED
     if incident.sla_paused_at is not None:
         return SlaState.PAUSED
-    if incident.sla_due_at < now or incident.sla_breached_at is not None:
+    if incident.sla_due_at < now:
         return SlaState.OVERDUE
     if incident.sla_due_at < soon:
         return SlaState.IMMINENT
     return SlaState.ON_TRACK
+
+
+@lru_cache(maxsize=64)
+def _weekday_holidays(year: int) -> tuple[date, ...]:
+    """The public holidays of the year that fall on a weekday (the others change nothing)."""
+    return tuple(sorted(d for d in holidays.country_holidays("KR", years=year) if d.weekday() < 5))
+
+
+def _business_days(first: date, stop: date) -> int:
+    """Business days in [first, stop), by arithmetic: a case years overdue costs no loop."""
+    n = (stop - first).days
+    if n <= 0:
+        return 0
+    weeks, rest = divmod(n, 7)
+    days = weeks * 5 + sum(1 for k in range(rest) if (first.weekday() + k) % 7 < 5)
+    off = sum(
+        1
+        for year in range(first.year, stop.year + 1)
+        for day in _weekday_holidays(year)
+        if first <= day < stop
+    )
+    return days - off
+
+
+def _open_seconds(day: date, lo: datetime, hi: datetime, hours: BusinessDay) -> float:
+    if not is_business_day(day):
+        return 0.0
+    midnight = datetime.combine(day, time(0), tzinfo=KST)
+    opens = midnight + timedelta(hours=hours.start)
+    closes = midnight + timedelta(hours=hours.end)
+    return max(0.0, (min(closes, hi) - max(opens, lo)).total_seconds())
 
 
 def business_seconds_between(start: datetime, end: datetime, day: BusinessDay) -> int:
@@ -105,16 +139,16 @@ def business_seconds_between(start: datetime, end: datetime, day: BusinessDay) -
     if end < start:
         return -business_seconds_between(end, start, day)
     a, b = start.astimezone(KST), end.astimezone(KST)
-    total = 0.0
-    current: date = a.date()
-    while current <= b.date():
-        if is_business_day(current):
-            opens = datetime.combine(current, time(0), tzinfo=KST) + timedelta(hours=day.start)
-            closes = datetime.combine(current, time(0), tzinfo=KST) + timedelta(hours=day.end)
-            lo, hi = max(opens, a), min(closes, b)
-            if hi > lo:
-                total += (hi - lo).total_seconds()
-        current += timedelta(days=1)
+    if a.date() == b.date():
+        return int(_open_seconds(a.date(), a, b, day))
+    first_end = datetime.combine(a.date() + timedelta(days=1), time(0), tzinfo=KST)
+    last_start = datetime.combine(b.date(), time(0), tzinfo=KST)
+    whole = _business_days(a.date() + timedelta(days=1), b.date())
+    total = (
+        _open_seconds(a.date(), a, first_end, day)
+        + whole * (day.end - day.start) * 3600
+        + _open_seconds(b.date(), last_start, b, day)
+    )
     return int(total)
 
 
@@ -153,8 +187,6 @@ def time_left(incident: Incident, *, now: datetime, soon: datetime, day: Busines
     seconds = business_seconds_between(at, incident.sla_due_at, day)
     if seconds < 0:
         text = f"{_hours_text(-seconds)} 초과"
-    elif seconds < 60 and incident.sla_breached_at is not None:
-        text = "기한 초과"
     else:
         text = f"남은 {_hours_text(seconds)}"
     if state == SlaState.PAUSED:
@@ -220,7 +252,7 @@ def queue_page(filtered: QuerySet[Incident], *, sort: str, cursor: str = "") -> 
     )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    total = filtered.order_by().values("pk")[: COUNT_CAP + 1].count()
+    total = capped_count(filtered)
     return QueuePage(
         rows=rows,
         next_cursor=encode_cursor(rows[-1], sort) if more else None,
@@ -229,20 +261,29 @@ def queue_page(filtered: QuerySet[Incident], *, sort: str, cursor: str = "") -> 
     )
 
 
+def capped_count(qs: QuerySet[Incident]) -> int:
+    """How many rows, counting no further than COUNT_CAP + 1 (shown as "1,000+"): the index
+    walk stops there, so a count costs at most a thousand rows whatever the table's size."""
+    return qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
+def count_label(n: int) -> str:
+    """'1,234' or, past the cap, '1,000+'."""
+    return f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"
+
+
 def sla_counts(base: QuerySet[Incident], *, now: datetime, soon: datetime) -> dict[str, int]:
     """How many of the given (already visible, filtered) open cases are in each running SLA
-    state: one aggregate query."""
+    state, each capped at COUNT_CAP + 1."""
     states = (SlaState.OVERDUE, SlaState.IMMINENT, SlaState.ON_TRACK, SlaState.PAUSED)
-    got = base.filter(OPEN).aggregate(
-        **{s.value: Count("pk", filter=sla_state_q(s, now=now, soon=soon)) for s in states}
-    )
-    return {s.value: got[s.value] for s in states}
+    return {s.value: capped_count(base.filter(sla_state_q(s, now=now, soon=soon))) for s in states}
 
 
-def open_counts_by_category(user: Any) -> dict[str, int]:
-    """Open cases per category code, of those the user may see (the filter's option counts)."""
-    rows = incidents_visible_to(user).filter(OPEN).values_list("category").annotate(n=Count("pk"))
-    return dict(rows.order_by())
+def open_counts_by_category(user: Any, codes: list[str]) -> dict[str, int]:
+    """Open cases per category code, of those the user may see (the filter's option counts),
+    each capped at COUNT_CAP + 1."""
+    visible = incidents_visible_to(user).filter(OPEN)
+    return {code: capped_count(visible.filter(category=code)) for code in codes}
 
 
 def rm_workers(*, sensitive: bool = False) -> QuerySet[Any]:

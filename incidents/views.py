@@ -33,7 +33,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents import queue, selectors
-from incidents.forms import AssignForm, BulkAssignForm, QueueFilterForm, TransitionForm
+from incidents.forms import (
+    AssignForm,
+    BulkAssignForm,
+    QueueFilterForm,
+    TransitionForm,
+    worker_choices,
+)
 from incidents.models import Incident
 from incidents.services.rm import (
     TransitionRefused,
@@ -84,9 +90,8 @@ def _filtered(
     return qs, base
 
 
-def _queue_form(request: HttpRequest) -> QueueFilterForm:
-    counts = queue.open_counts_by_category(request.user)
-    form = QueueFilterForm(request.GET or None, user=request.user, category_counts=counts)
+def _queue_form(request: HttpRequest, workers: list[tuple[str, str]]) -> QueueFilterForm:
+    form = QueueFilterForm(request.GET or None, user=request.user, workers=workers)
     if request.GET:
         form.is_valid()
     else:
@@ -103,9 +108,21 @@ def _with(params: QueryDict, **changes: str) -> str:
     return query.urlencode()
 
 
+def _short(at: Any) -> str:
+    # strftime on the local time: the date filter costs more than the rest of a row.
+    local = timezone.localtime(at)
+    return f"{local.month}/{local.day} {local:%H:%M}"
+
+
 def _row(incident: Incident, *, now: Any, soon: Any, day: queue.BusinessDay) -> dict[str, Any]:
+    # The row's links from the queue's own prefix: one reverse() per page, not two per row.
+    prefix = _row_prefix()
     return {
         "incident": incident,
+        "url": f"{prefix}{incident.pk}/",
+        "assign_me_url": f"{prefix}{incident.pk}/assign-me/",
+        "due": _short(incident.sla_due_at),
+        "reported": _short(incident.reported_at),
         "left": queue.time_left(incident, now=now, soon=soon, day=day),
         "parties": [
             f"{p.get_role_display()} {p.account.masked_name or '(이름 없음)'}"
@@ -114,12 +131,17 @@ def _row(incident: Incident, *, now: Any, soon: Any, day: queue.BusinessDay) -> 
     }
 
 
+def _row_prefix() -> str:
+    return reverse("incident-queue")
+
+
 @rm_page
 @require_GET
 def incident_queue(request: HttpRequest) -> HttpResponse:
     """The queue: most urgent SLA first (or newest first), filtered, 50 a page by keyset."""
     now, soon, day = queue.now_and_soon()
-    form = _queue_form(request)
+    workers = worker_choices()
+    form = _queue_form(request, workers)
     qs, base = _filtered(request, form, now, soon)
     sort = form.cleaned_data.get("sort") or queue.Sort.SLA
     cursor = form.cleaned_data.get("after") or ""
@@ -139,7 +161,7 @@ def incident_queue(request: HttpRequest) -> HttpResponse:
             {
                 "value": value,
                 "label": label,
-                "count": counts.get(value),
+                "count": queue.count_label(counts[value]) if value in counts else None,
                 "query": _with(params, sla=value, after=""),
                 "on": current_sla == value,
             }
@@ -151,7 +173,7 @@ def incident_queue(request: HttpRequest) -> HttpResponse:
         "this_query": request.GET.urlencode(),
         "sla_all_query": _with(params, sla="", after=""),
         "mine_query": _with(params, mine="" if form.cleaned_data.get("mine") else "on", after=""),
-        "bulk_form": BulkAssignForm(),
+        "bulk_form": BulkAssignForm(workers=workers),
         "subtypes_by_category": form.subtypes_by_category(),
         "imminent_hours": queue.imminent_hours(),
     }
@@ -253,7 +275,7 @@ def incident_export(request: HttpRequest) -> HttpResponse:
     """The filtered queue as CSV (UTF-8 with BOM for Excel), in the page's order, names
     masked; 성민감 cases only for those who may see them."""
     now, soon, day = queue.now_and_soon()
-    form = _queue_form(request)
+    form = _queue_form(request, worker_choices())
     qs, _ = _filtered(request, form, now, soon)
     sort = form.cleaned_data.get("sort") or queue.Sort.SLA
     rows = (
