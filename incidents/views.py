@@ -40,6 +40,7 @@ from incidents.forms import (
     TransitionForm,
     worker_choices,
 )
+from incidents.masking import mask_text
 from incidents.models import Incident
 from incidents.services.rm import (
     TransitionRefused,
@@ -333,11 +334,15 @@ def _detail(
 ) -> HttpResponse:
     now, soon, day = queue.now_and_soon()
     shares = list(incident.shares.select_related("actor").order_by("-at", "-id"))
+    parties = list(incident.parties.all())
+    names = tuple(p.account.name for p in parties if p.account.name)
     context = {
         "incident": incident,
+        # Masked like the parties: the full text is for the account's page, to those allowed.
+        "description": mask_text(incident.description, names=names),
         "sub": incident.rm_subtype,
         "left": queue.time_left(incident, now=now, soon=soon, day=day),
-        "parties": list(incident.parties.all()),
+        "parties": parties,
         "events": list(incident.events.all()),
         "shares": shares,
         "share_needed": incident.must_share and not shares,

@@ -201,7 +201,7 @@ class Command(BaseCommand):
         breached = None
         # What the breach sweep would have marked: open and running past due, or a share of
         # the closed ones that ran late before closing.
-        if (is_open and paused is None and due < now) or (not is_open and rng.random() < 0.1):
+        if due < now and ((is_open and paused is None) or (not is_open and rng.random() < 0.1)):
             breached = min(now, due + timedelta(minutes=rng.randint(1, 5)))
         assignee = None
         if status != Incident.Status.NEW and rng.random() < 0.9:
