@@ -1,7 +1,7 @@
 """The console's form for recording a violation by hand (RM, managers), and the RM queue
 page's forms: filters, bulk assignment, an incident's transition and assignment."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -44,6 +44,10 @@ class ViolationForm(forms.Form):
 
 
 # --- the RM queue page -----------------------------------------------------------------------
+
+
+def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 def _taxonomy_for(user: Any) -> list[Any]:
@@ -89,29 +93,29 @@ class QueueFilterForm(forms.Form):
         # The option counts are of open cases the user may see: a 성민감 category is not
         # offered, nor counted, without the permission.
         counts = open_counts_by_category(user, [c.code for c in self.taxonomy])
-        self.fields["category"].choices = [
+        _choice(self, "category").choices = [
             ("", "전체"),
             *((c.code, f"{c.label} ({count_label(counts[c.code])})") for c in self.taxonomy),
         ]
-        self.fields["subtype"].choices = [
+        _choice(self, "subtype").choices = [
             ("", "전체"),
             *((c.label, [(s.code, s.label) for s in c.subtypes.all()]) for c in self.taxonomy),
         ]
-        self.fields["status"].choices = [
+        _choice(self, "status").choices = [
             (self.OPEN, "진행 중 (종결 제외)"),
             (self.ALL, "전체"),
             *Incident.Status.choices,
         ]
-        self.fields["assignee"].choices = [
+        _choice(self, "assignee").choices = [
             ("", "전체"),
             ("none", "미배정"),
             *workers,
         ]
-        self.fields["sla"].choices = [("", "전체"), *SlaState.choices]
-        self.fields["sort"].choices = Sort.choices
+        _choice(self, "sla").choices = [("", "전체"), *SlaState.choices]
+        _choice(self, "sort").choices = Sort.choices
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         category, subtype = data.get("category"), data.get("subtype")
         if subtype:
             owner = next(
@@ -168,7 +172,7 @@ class BulkAssignForm(forms.Form):
     def __init__(self, *args: Any, workers: list[tuple[str, str]] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         choices = workers if workers is not None else worker_choices()
-        self.fields["assignee"].choices = [("", "담당자 선택"), *choices]
+        _choice(self, "assignee").choices = [("", "담당자 선택"), *choices]
 
 
 class AssignForm(forms.Form):
@@ -177,7 +181,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [
+        _choice(self, "assignee").choices = [
             ("", "담당자 선택"),
             *worker_choices(sensitive=incident.sensitive),
         ]
@@ -196,4 +200,4 @@ class TransitionForm(forms.Form):
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any):
         super().__init__(*args, **kwargs)
         allowed = Incident.TRANSITIONS.get(incident.status, ())
-        self.fields["to"].choices = [(s, Incident.Status(s).label) for s in allowed]
+        _choice(self, "to").choices = [(s, Incident.Status(s).label) for s in allowed]

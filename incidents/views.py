@@ -198,7 +198,7 @@ def incident_bulk_assign(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return _back_to_queue(request)
     ids = list(
         selectors.incidents_visible_to(request.user)
@@ -272,7 +272,7 @@ CSV_HEADER = [
 
 @rm_page
 @require_GET
-def incident_export(request: HttpRequest) -> HttpResponse:
+def incident_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered queue as CSV (UTF-8 with BOM for Excel), in the page's order, names
     masked; 성민감 cases only for those who may see them."""
     now, soon, day = queue.now_and_soon()
