@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from incidents.forms import _taxonomy_for
+from incidents.forms import taxonomy_for
 from incidents.models import Incident
 from incidents.queue import OPEN
 from incidents.sla import KST
@@ -33,7 +33,7 @@ def open_by_category(visible: QuerySet[Incident], *, user: Any) -> list[dict[str
     counts = dict(visible.filter(OPEN).values_list("category").annotate(n=Count("pk")).order_by())
     return [
         {"code": c.code, "label": c.label, "count": counts.get(c.code, 0)}
-        for c in _taxonomy_for(user)
+        for c in taxonomy_for(user)
     ]
 
 

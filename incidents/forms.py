@@ -50,13 +50,13 @@ def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
 
 
-def _taxonomy_for(user: Any) -> list[Any]:
-    """The published taxonomy's categories the user may know of (성민감 only with the
-    permission)."""
+def taxonomy_for(user: Any, version: Any = None) -> list[Any]:
+    """The published (or given) version's categories the user may know of (성민감 only with
+    the permission), with their subtypes."""
     from incidents.selectors import may_see_sensitive_incidents
 
     try:
-        taxonomy = rm_taxonomy()
+        taxonomy = rm_taxonomy(version=version)
     except NoPublishedPolicy:
         return []
     sensitive_ok = may_see_sensitive_incidents(user)
@@ -85,18 +85,20 @@ class QueueFilterForm(forms.Form):
     sort = forms.ChoiceField(label="정렬", required=False)
     after = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, user: Any, workers: list[tuple[str, str]], **kwargs: Any):
-        from incidents.queue import SlaState, Sort, count_label, open_counts_by_category
+    def __init__(
+        self,
+        *args: Any,
+        taxonomy: list[Any],
+        workers: list[tuple[str, str]],
+        **kwargs: Any,
+    ):
+        from incidents.queue import SlaState, Sort
 
         super().__init__(*args, **kwargs)
-        self.taxonomy = _taxonomy_for(user)
-        # The option counts are of open cases the user may see: a 성민감 category is not
-        # offered, nor counted, without the permission.
-        counts = open_counts_by_category(user, [c.code for c in self.taxonomy])
-        _choice(self, "category").choices = [
-            ("", "전체"),
-            *((c.code, f"{c.label} ({count_label(counts[c.code])})") for c in self.taxonomy),
-        ]
+        # The taxonomy the user may know of (`taxonomy_for`): a 성민감 category is not offered
+        # without the permission.
+        self.taxonomy = taxonomy
+        self.label_categories({})
         _choice(self, "subtype").choices = [
             ("", "전체"),
             *((c.label, [(s.code, s.label) for s in c.subtypes.all()]) for c in self.taxonomy),
@@ -113,6 +115,22 @@ class QueueFilterForm(forms.Form):
         ]
         _choice(self, "sla").choices = [("", "전체"), *SlaState.choices]
         _choice(self, "sort").choices = Sort.choices
+
+    def label_categories(self, counts: dict[str, int]) -> None:
+        """Each category option with its count of open cases (counted by the caller over what
+        the user may see; capped, '1,000+')."""
+        from incidents.queue import count_label
+
+        _choice(self, "category").choices = [
+            ("", "전체"),
+            *(
+                (
+                    c.code,
+                    f"{c.label} ({count_label(counts[c.code])})" if c.code in counts else c.label,
+                )
+                for c in self.taxonomy
+            ),
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

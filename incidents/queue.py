@@ -17,7 +17,7 @@ import holidays
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -51,12 +51,21 @@ class BusinessDay:
     end: int
 
     @classmethod
-    def current(cls) -> BusinessDay:
-        try:
-            version: PolicyVersion = current_version()
-        except NoPublishedPolicy:
+    def of(cls, version: PolicyVersion | None) -> BusinessDay:
+        if version is None:
             return cls(9, 18)
         return cls(version.rm_day_start_hour, version.rm_day_end_hour)
+
+    @classmethod
+    def current(cls) -> BusinessDay:
+        return cls.of(published_version())
+
+
+def published_version() -> PolicyVersion | None:
+    try:
+        return current_version()
+    except NoPublishedPolicy:
+        return None
 
 
 def imminent_hours() -> int:
@@ -206,10 +215,17 @@ class BadCursor(ValueError):
     pass
 
 
+# The SLA order puts open cases first (by due time) and closed ones after them (by due time
+# too): a closed case has no urgency. Each part is walked on its own index (the partial index
+# of open cases' due times; (status, sla_due_at) for the closed), so "전체" stays a range walk.
+OPEN_PART, CLOSED_PART = "o", "c"
+
+
 def encode_cursor(incident: Incident, sort: str) -> str:
     if sort == Sort.SLA:
+        part = CLOSED_PART if incident.status == CLOSED else OPEN_PART
         micros = int(incident.sla_due_at.timestamp() * 1_000_000)
-        return f"{micros}_{incident.pk}"
+        return f"{part}{micros}_{incident.pk}"
     return str(incident.pk)
 
 
@@ -217,7 +233,7 @@ def _after(qs: QuerySet[Incident], sort: str, cursor: str) -> QuerySet[Incident]
     """Rows after the cursor in the sort's order: a range the index walks, never an OFFSET."""
     try:
         if sort == Sort.SLA:
-            micros, pk = (int(p) for p in cursor.split("_", 1))
+            micros, pk = (int(p) for p in cursor[1:].split("_", 1))
             due = datetime.fromtimestamp(micros / 1_000_000, tz=KST)
             # The redundant `>=` gives PostgreSQL an index bound; the OR picks the tie-break.
             return qs.filter(
@@ -236,35 +252,76 @@ def order_of(sort: str) -> tuple[str, ...]:
 class QueuePage:
     rows: list[Incident]
     next_cursor: str | None
-    total: int  # capped at COUNT_CAP + 1
-    total_capped: bool
 
 
-def queue_page(filtered: QuerySet[Incident], *, sort: str, cursor: str = "") -> QueuePage:
-    """One page of the filtered queue in the sort's order, with the cursor of the next."""
-    qs = filtered.order_by(*order_of(sort))
-    if cursor:
-        qs = _after(qs, sort, cursor)
-    rows = list(
-        qs.select_related("rm_subtype__category", "assignee").prefetch_related("parties__account")[
-            : PAGE_SIZE + 1
+def _ids(qs: QuerySet[Incident], limit: int) -> list[int]:
+    # Ids first: with the filter columns in the index, PostgreSQL answers this from the index
+    # alone however rare the combination; only the page's rows are then read whole.
+    return list(qs.values_list("pk", flat=True)[:limit])
+
+
+def queue_page(
+    filtered: QuerySet[Incident],
+    *,
+    sort: str,
+    cursor: str = "",
+    parts: tuple[str, ...] = (OPEN_PART, CLOSED_PART),
+) -> QueuePage:
+    """One page of the filtered queue in the sort's order, with the cursor of the next.
+    `parts` says which of open and closed cases the filters can match (the caller knows from
+    the status filter), so no walk is spent on a part that cannot."""
+    want = PAGE_SIZE + 1
+    if sort == Sort.SLA:
+        if cursor and cursor[:1] not in (OPEN_PART, CLOSED_PART):
+            raise BadCursor(cursor)
+        ids: list[int] = []
+        in_closed = cursor.startswith(CLOSED_PART)
+        if OPEN_PART in parts and not in_closed:
+            qs = filtered.filter(OPEN).order_by(*order_of(sort))
+            ids += _ids(_after(qs, sort, cursor) if cursor else qs, want)
+        if CLOSED_PART in parts and len(ids) < want:
+            qs = filtered.filter(status=CLOSED).order_by(*order_of(sort))
+            ids += _ids(_after(qs, sort, cursor) if in_closed else qs, want - len(ids))
+    else:
+        qs = filtered.order_by(*order_of(sort))
+        ids = _ids(_after(qs, sort, cursor) if cursor else qs, want)
+    more = len(ids) > PAGE_SIZE
+    ids = ids[:PAGE_SIZE]
+    found = (
+        Incident.objects.select_related("rm_subtype__category", "assignee")
+        .prefetch_related("parties__account")
+        .in_bulk(ids)
+    )
+    rows = [found[i] for i in ids if i in found]
+    return QueuePage(rows=rows, next_cursor=encode_cursor(rows[-1], sort) if more else None)
+
+
+def export_order(filtered: QuerySet[Incident], sort: str) -> list[QuerySet[Incident]]:
+    """The export's rows in the page's order: open then closed for the SLA sort."""
+    if sort == Sort.SLA:
+        return [
+            filtered.filter(OPEN).order_by(*order_of(sort)),
+            filtered.filter(status=CLOSED).order_by(*order_of(sort)),
         ]
-    )
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    total = capped_count(filtered)
-    return QueuePage(
-        rows=rows,
-        next_cursor=encode_cursor(rows[-1], sort) if more else None,
-        total=min(total, COUNT_CAP),
-        total_capped=total > COUNT_CAP,
-    )
+    return [filtered.order_by(*order_of(sort))]
 
 
-def capped_count(qs: QuerySet[Incident]) -> int:
-    """How many rows, counting no further than COUNT_CAP + 1 (shown as "1,000+"): the index
-    walk stops there, so a count costs at most a thousand rows whatever the table's size."""
-    return qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+def capped_counts(named: dict[str, QuerySet[Incident]]) -> dict[str, int]:
+    """How many rows each queryset has, counting no further than COUNT_CAP + 1 (shown as
+    "1,000+"), all in one round trip: each count is a LIMITed walk of an index range, so it
+    costs at most a thousand rows whatever the table's size."""
+    if not named:
+        return {}
+    parts: list[str] = []
+    params: list[Any] = []
+    for n, qs in enumerate(named.values()):
+        sql, more = qs.order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS c{n})")
+        params.extend(more)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(named, (int(v) for v in row), strict=True))
 
 
 def count_label(n: int) -> str:
@@ -272,18 +329,28 @@ def count_label(n: int) -> str:
     return f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"
 
 
-def sla_counts(base: QuerySet[Incident], *, now: datetime, soon: datetime) -> dict[str, int]:
-    """How many of the given (already visible, filtered) open cases are in each running SLA
-    state, each capped at COUNT_CAP + 1."""
-    states = (SlaState.OVERDUE, SlaState.IMMINENT, SlaState.ON_TRACK, SlaState.PAUSED)
-    return {s.value: capped_count(base.filter(sla_state_q(s, now=now, soon=soon))) for s in states}
+RUNNING_STATES = (SlaState.OVERDUE, SlaState.IMMINENT, SlaState.ON_TRACK, SlaState.PAUSED)
 
 
-def open_counts_by_category(user: Any, codes: list[str]) -> dict[str, int]:
-    """Open cases per category code, of those the user may see (the filter's option counts),
-    each capped at COUNT_CAP + 1."""
-    visible = incidents_visible_to(user).filter(OPEN)
-    return {code: capped_count(visible.filter(category=code)) for code in codes}
+def queue_counts(
+    *,
+    user: Any,
+    filtered: QuerySet[Incident],
+    base: QuerySet[Incident],
+    categories: list[str],
+    now: datetime,
+    soon: datetime,
+) -> dict[str, int]:
+    """Everything the queue page counts, in one query: `total` (the filtered queue),
+    `sla:<state>` (the running SLA states under the other filters) and `category:<code>` (open
+    cases per category, the filter's option counts). All start from what the user may see."""
+    visible_open = incidents_visible_to(user).filter(OPEN)
+    named: dict[str, QuerySet[Incident]] = {"total": filtered}
+    for state in RUNNING_STATES:
+        named[f"sla:{state.value}"] = base.filter(sla_state_q(state, now=now, soon=soon))
+    for code in categories:
+        named[f"category:{code}"] = visible_open.filter(category=code)
+    return capped_counts(named)
 
 
 def rm_workers(*, sensitive: bool = False) -> QuerySet[Any]:
@@ -301,7 +368,9 @@ def rm_workers(*, sensitive: bool = False) -> QuerySet[Any]:
     return users.distinct().order_by("username")
 
 
-def now_and_soon() -> tuple[datetime, datetime, BusinessDay]:
-    day = BusinessDay.current()
+def now_and_soon(version: PolicyVersion | None = None) -> tuple[datetime, datetime, BusinessDay]:
+    """Now, the instant before which a due time is 임박, and the business day they use (of
+    the given version, else the published one)."""
+    day = BusinessDay.of(version) if version is not None else BusinessDay.current()
     now = timezone.now()
     return now, soon_instant(now, day), day

@@ -38,6 +38,7 @@ from incidents.forms import (
     BulkAssignForm,
     QueueFilterForm,
     TransitionForm,
+    taxonomy_for,
     worker_choices,
 )
 from incidents.masking import mask_text
@@ -91,8 +92,23 @@ def _filtered(
     return qs, base
 
 
-def _queue_form(request: HttpRequest, workers: list[tuple[str, str]]) -> QueueFilterForm:
-    form = QueueFilterForm(request.GET or None, user=request.user, workers=workers)
+def _parts(form: QueueFilterForm) -> tuple[str, ...]:
+    """Which of open and closed cases the status filter can match."""
+    data = form.cleaned_data
+    status, sla = data.get("status", ""), data.get("sla", "")
+    if status == QueueFilterForm.ALL:
+        return (queue.OPEN_PART, queue.CLOSED_PART)
+    closed = status == Incident.Status.CLOSED or (
+        status == QueueFilterForm.OPEN and sla == "closed"
+    )
+    return (queue.CLOSED_PART,) if closed else (queue.OPEN_PART,)
+
+
+def _queue_form(
+    request: HttpRequest, workers: list[tuple[str, str]], version: Any
+) -> QueueFilterForm:
+    taxonomy = taxonomy_for(request.user, version) if version is not None else []
+    form = QueueFilterForm(request.GET or None, taxonomy=taxonomy, workers=workers)
     if request.GET:
         form.is_valid()
     else:
@@ -140,24 +156,38 @@ def _row_prefix() -> str:
 @require_GET
 def incident_queue(request: HttpRequest) -> HttpResponse:
     """The queue: most urgent SLA first (or newest first), filtered, 50 a page by keyset."""
-    now, soon, day = queue.now_and_soon()
+    version = queue.published_version()
+    now, soon, day = queue.now_and_soon(version)
     workers = worker_choices()
-    form = _queue_form(request, workers)
+    form = _queue_form(request, workers, version)
     qs, base = _filtered(request, form, now, soon)
     sort = form.cleaned_data.get("sort") or queue.Sort.SLA
     cursor = form.cleaned_data.get("after") or ""
+    parts = _parts(form)
     try:
-        page = queue.queue_page(qs, sort=sort, cursor=cursor)
+        page = queue.queue_page(qs, sort=sort, cursor=cursor, parts=parts)
     except queue.BadCursor:
         form.add_error("after", "페이지 위치가 올바르지 않아 첫 페이지를 보여 줍니다.")
-        page = queue.queue_page(qs, sort=sort)
+        page = queue.queue_page(qs, sort=sort, parts=parts)
     params = request.GET.copy()
-    counts = queue.sla_counts(base, now=now, soon=soon)
+    every = queue.queue_counts(
+        user=request.user,
+        filtered=qs,
+        base=base,
+        categories=[c.code for c in form.taxonomy],
+        now=now,
+        soon=soon,
+    )
+    form.label_categories(
+        {k.split(":", 1)[1]: v for k, v in every.items() if k.startswith("category:")}
+    )
+    counts = {k.split(":", 1)[1]: v for k, v in every.items() if k.startswith("sla:")}
     current_sla = form.cleaned_data.get("sla", "")
     context = {
         "form": form,
         "rows": [_row(i, now=now, soon=soon, day=day) for i in page.rows],
         "page": page,
+        "total": queue.count_label(every["total"]),
         "sla_chips": [
             {
                 "value": value,
@@ -275,20 +305,24 @@ CSV_HEADER = [
 def incident_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered queue as CSV (UTF-8 with BOM for Excel), in the page's order, names
     masked; 성민감 cases only for those who may see them."""
-    now, soon, day = queue.now_and_soon()
-    form = _queue_form(request, worker_choices())
+    version = queue.published_version()
+    now, soon, day = queue.now_and_soon(version)
+    form = _queue_form(request, worker_choices(), version)
     qs, _ = _filtered(request, form, now, soon)
     sort = form.cleaned_data.get("sort") or queue.Sort.SLA
-    rows = (
-        qs.order_by(*queue.order_of(sort))
-        .select_related("rm_subtype__category", "assignee")
-        .prefetch_related("parties__account")
-    )
+    parts = [
+        part.select_related("rm_subtype__category", "assignee").prefetch_related("parties__account")
+        for part in queue.export_order(qs, sort)
+    ]
+
+    def every() -> Iterator[Incident]:
+        for part in parts:
+            yield from part.iterator(chunk_size=2000)
 
     def lines() -> Iterator[str]:
         writer = csv.writer(_Echo())
         yield "\ufeff" + writer.writerow(CSV_HEADER)
-        for incident in rows.iterator(chunk_size=2000):
+        for incident in every():
             left = queue.time_left(incident, now=now, soon=soon, day=day)
             sub = incident.rm_subtype
             yield writer.writerow(

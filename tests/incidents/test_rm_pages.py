@@ -373,3 +373,31 @@ def test_get_on_an_action_is_405_and_an_unknown_case_404(rm):
     incident = file()
     assert rm.get(f"/incidents/{incident.pk}/share/").status_code == 405
     assert rm.get("/incidents/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("sort", ["sla", "new"])
+def test_all_statuses_page_open_cases_first_then_closed_across_the_boundary(rm, monkeypatch, sort):
+    monkeypatch.setattr(queue, "PAGE_SIZE", 2)
+    made = [file(reported_at=timezone.now() - timedelta(hours=h)) for h in range(1, 6)]
+    closed = {made[0].pk, made[3].pk}
+    Incident.objects.filter(pk__in=closed).update(status="closed")
+    order: list[int] = []
+    url = f"/incidents/?status=all&sort={sort}"
+    for _ in range(6):
+        html = page_text(rm.get(url))
+        shown = sorted(
+            (html.index(f'value="{i.pk}"'), i.pk) for i in made if f'value="{i.pk}"' in html
+        )
+        order += [pk for _, pk in shown]
+        if 'id="next-page"' not in html:
+            break
+        query = html.split('id="next-page"')[0].rsplit('href="?', 1)[1].split('"')[0]
+        url = "/incidents/?" + query.replace("&amp;", "&")
+    assert sorted(order) == sorted(i.pk for i in made) and len(order) == 5
+    if sort == "sla":
+        # Open cases by due time, then the closed ones.
+        assert set(order[3:]) == closed
+        open_dues = [Incident.objects.get(pk=pk).sla_due_at for pk in order[:3]]
+        assert open_dues == sorted(open_dues)
+    else:
+        assert order == sorted(order, reverse=True)
