@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         queries[name] = len(captured)
+    load_before = os.getloadavg()
     timings: dict[str, list[float]] = {name: [] for name in scenarios}
     names = list(scenarios)
     for i in range(args.requests):
@@ -94,7 +95,13 @@ def main(argv: list[str] | None = None) -> int:
         assert response.status_code == 200
 
     print(f"RM queue page, {total:,} incidents, {args.requests} requests as {args.user}")
-    print(f"machine: {os.cpu_count()} CPUs, {_cpu()}; PostgreSQL: {connection.vendor}")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server = cursor.fetchone()[0]
+    print(f"machine: {os.cpu_count()} CPUs, {_cpu()}; PostgreSQL {server}")
+    # A shared machine's other work shows in the tail: the load says how busy it was.
+    load_after = os.getloadavg()
+    print(f"load average (1 min) before/after: {load_before[0]:.2f} / {load_after[0]:.2f}")
     print(f"{'combination':<32}{'n':>4}{'queries':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
     for name, values in timings.items():
         print(
