@@ -41,3 +41,12 @@ def test_a_bad_count_is_refused():
 
     with pytest.raises(CommandError, match="--count"):
         call_command("seed_incidents", count=0, stdout=io.StringIO())
+
+
+def test_the_benchmark_runs_over_the_seeded_queue(capsys):
+    from incidents import bench_queue
+
+    call_command("seed_incidents", count=300, batch=300, stdout=io.StringIO())
+    assert bench_queue.main(["--requests", "12"]) == 0
+    out = capsys.readouterr().out
+    assert "300 incidents" in out and "page 2 (keyset)" in out and "p95 ms" in out
