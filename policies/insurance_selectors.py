@@ -7,7 +7,7 @@ Other apps (incidents, relief programs) find the line that answers for them with
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from policies.coverage import Band, Cover, CoverageAnswer, CoverageRules, check_coverage
 from policies.models import CoverageRuleVersion, InsuranceKind, InsuranceLine
@@ -21,12 +21,19 @@ class UnknownLines(LookupError):
     """Lines asked for that do not exist or are not in force on the date."""
 
 
+# Lines are listed in the order of the kinds (the mandatory ones first), not by code.
+KIND_ORDER = Case(
+    *(When(kind=kind, then=Value(n)) for n, kind in enumerate(InsuranceKind.values)),
+    default=Value(len(InsuranceKind.values)),
+)
+
+
 def lines_in_force(on: dt.date, *, kind: str | None = None) -> QuerySet[InsuranceLine]:
     """The lines whose period holds `on` (both ends inclusive), one per kind at most."""
     lines = InsuranceLine.objects.filter(period_start__lte=on, period_end__gte=on)
     if kind:
         lines = lines.filter(kind=kind)
-    return lines.order_by("kind", "pk")
+    return lines.order_by(KIND_ORDER, "pk")
 
 
 def insurance_line_in_force(kind: str, on: dt.date) -> InsuranceLine | None:
@@ -132,7 +139,7 @@ def all_lines(*, kind: str | None = None) -> QuerySet[InsuranceLine]:
     lines = InsuranceLine.objects.all()
     if kind:
         lines = lines.filter(kind=kind)
-    return lines.order_by("kind", "-period_start", "pk")
+    return lines.order_by(KIND_ORDER, "-period_start", "pk")
 
 
 def coverage_table(version: CoverageRuleVersion) -> dict[str, Any]:

@@ -84,7 +84,7 @@ VERSIONS: list[dict[str, Any]] = [
         "average_days": 92,
         "fine": FINE,
         "note": "seed 004: 전년도 매출액 5천만 원 이상, 전년도 10~12월 일일평균 이용자 1천 명 "
-        "이상(10~12월 이용자 수 합 ÷ 92, 탈퇴·휴면 포함, 임직원 제외). 미이행 과태료 2천만 원.",
+        "이상(10~12월 이용자 수 합 ÷ 92, 탈퇴·휴면 포함, 임직원 제외).",
         "bands": [
             REVENUE_TOP,
             REVENUE_MID,

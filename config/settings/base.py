@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "RecipientKindEnum": "payouts.models.choices.RecipientKind",
         "IncidentStatusEnum": "incidents.models.rm.Incident.Status",
         "IncidentPartyRoleEnum": "incidents.models.rm.IncidentParty.Role",
+        "InsuranceKindEnum": "policies.models.insurance.InsuranceKind",
     },
 }
 
