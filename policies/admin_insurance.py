@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from policies import insurance_services
 from policies.coverage import rules_problems
-from policies.insurance_selectors import coverage_rules_of
+from policies.insurance_selectors import KIND_ORDER, coverage_rules_of
 from policies.models import (
     CoverageBand,
     CoverageMinimum,
@@ -22,6 +22,15 @@ from policies.models import (
     InsuranceLine,
 )
 from policies.models.insurance import today
+
+# The list's column is narrow; the form and the filter use the full names.
+KIND_SHORT = {
+    "privacy_liability": "개인정보보호배상",
+    "e_finance_liability": "전자금융거래배상",
+    "ebiz_liability": "e-biz배상",
+    "int_eo": "INT E&O",
+    "cgl": "CGL",
+}
 
 
 def won(amount: int | None) -> str:
@@ -31,17 +40,15 @@ def won(amount: int | None) -> str:
 @admin.register(InsuranceLine)
 class InsuranceLineAdmin(SimpleHistoryAdmin):
     list_display = [
-        "kind",
+        "kind_short",
         "insurer",
         "policy_number",
         "limit_won",
         "deductible_won",
-        "period_start",
-        "period_end",
+        "period",
         "in_force_today",
-        "mandatory",
     ]
-    list_filter = ["kind", "insurer", "period_start"]
+    list_filter = ["kind", "insurer"]
     search_fields = ["insurer", "policy_number", "note"]
     fields = [
         "kind",
@@ -51,6 +58,13 @@ class InsuranceLineAdmin(SimpleHistoryAdmin):
         "note",
     ]
 
+    # Mandatory kinds first (the choices' order), the newest contract of each on top.
+    ordering = [KIND_ORDER.asc(), "-period_start"]
+
+    @admin.display(description="보험 종류", ordering=KIND_ORDER.asc())
+    def kind_short(self, obj: InsuranceLine) -> str:
+        return KIND_SHORT.get(obj.kind, obj.kind)
+
     @admin.display(description="보상한도", ordering="limit")
     def limit_won(self, obj: InsuranceLine) -> str:
         return won(obj.limit)
@@ -59,13 +73,14 @@ class InsuranceLineAdmin(SimpleHistoryAdmin):
     def deductible_won(self, obj: InsuranceLine) -> str:
         return won(obj.deductible)
 
+    @admin.display(description="보험기간", ordering="period_start")
+    def period(self, obj: InsuranceLine) -> str:
+        end = "%m.%d" if obj.period_end.year == obj.period_start.year else "%Y.%m.%d"
+        return f"{obj.period_start:%Y.%m.%d}~{obj.period_end.strftime(end)}"
+
     @admin.display(description="오늘 유효", boolean=True)
     def in_force_today(self, obj: InsuranceLine) -> bool:
         return obj.covers(today())
-
-    @admin.display(description="의무보험", boolean=True)
-    def mandatory(self, obj: InsuranceLine) -> bool:
-        return obj.mandatory
 
 
 def _fixed(obj: object) -> bool:
@@ -90,11 +105,44 @@ class CoverageBandInline(FixedOnceInForceInline, admin.TabularInline):
     extra = 0
     fields = ["axis", "order", "code", "label", "minimum", "maximum"]
 
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Read-only rows show their bounds with separators and units.
+        if _fixed(obj):
+            return ["axis", "order", "code", "label", "minimum_text", "maximum_text"]
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return ["minimum_text", "maximum_text"] if _fixed(obj) else []
+
+    @admin.display(description="하한(포함)")
+    def minimum_text(self, obj: CoverageBand) -> str:
+        return _bound(obj, obj.minimum)
+
+    @admin.display(description="상한(포함)")
+    def maximum_text(self, obj: CoverageBand) -> str:
+        return "상한 없음" if obj.maximum is None else _bound(obj, obj.maximum)
+
+
+def _bound(band: CoverageBand, value: int) -> str:
+    return f"{value:,}원" if band.axis == "revenue" else f"{value:,}명"
+
 
 class CoverageMinimumInline(FixedOnceInForceInline, admin.TabularInline):
     model = CoverageMinimum
     extra = 0
     fields = ["users_band", "revenue_band", "amount"]
+
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if _fixed(obj):
+            return ["users_band", "revenue_band", "amount_text"]
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return ["amount_text"] if _fixed(obj) else []
+
+    @admin.display(description="최저가입금액")
+    def amount_text(self, obj: CoverageMinimum) -> str:
+        return won(obj.amount)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         # Only the bands of the version on this page (a new band is saved before it is used).
@@ -168,13 +216,26 @@ class CoverageRuleVersionAdmin(SimpleHistoryAdmin):
             kwargs["fields"] = NewVersionForm.Meta.fields
         return super().get_form(request, obj, change=change, **kwargs)
 
+    def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
+        return [] if obj is None else super().get_inlines(request, obj)
+
     def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
         if obj is None:
             return [(None, {"fields": NewVersionForm.Meta.fields})]
-        return super().get_fieldsets(request, obj)
+        fieldsets = super().get_fieldsets(request, obj)
+        if not obj.has_taken_effect:
+            return fieldsets
+        # Read-only figures with separators and units.
+        shown = {
+            "revenue_minimum": "revenue_minimum_won",
+            "users_minimum": "users_minimum_people",
+            "fine": "fine_won",
+        }
 
-    def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
-        return [] if obj is None else super().get_inlines(request, obj)
+        def swap(fields):  # type: ignore[no-untyped-def]
+            return [tuple(swap(f)) if isinstance(f, tuple) else shown.get(f, f) for f in fields]
+
+        return [(name, {**opts, "fields": swap(opts["fields"])}) for name, opts in fieldsets]
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         if obj is None:
@@ -183,7 +244,8 @@ class CoverageRuleVersionAdmin(SimpleHistoryAdmin):
         if obj.has_taken_effect:
             editable = {"effective_to"}
             names = [f.name for f in CoverageRuleVersion._meta.concrete_fields]
-            return fixed + [n for n in names if n not in editable and n not in fixed]
+            figures = ["revenue_minimum_won", "users_minimum_people", "fine_won"]
+            return fixed + figures + [n for n in names if n not in editable and n not in fixed]
         return fixed
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ def seed(stdout: OutputWrapper) -> None:
     made = 0
     for spec in seed_insurance.DEMO_LINES:
         for y in (year - 1, year, year + 1):
-            number = f"{spec['number_prefix']}-{y}-0{1 + seed_insurance.DEMO_LINES.index(spec)}"
+            number = f"{spec['number_prefix']}{y}{1 + seed_insurance.DEMO_LINES.index(spec):04d}"
             if InsuranceLine.objects.filter(insurer=spec["insurer"], policy_number=number).exists():
                 continue
             insurance_line_register(
