@@ -138,6 +138,9 @@ if PASSWORD_RESET_BY_MAIL:
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bosang@localhost")
 # Who receives the masked summaries of brand-risk RM incidents (seed 003 names 카모's jack).
 BRAND_RISK_CONTACT = env("BRAND_RISK_CONTACT", default="jack")
+# An open RM incident due within this many business hours is "due_soon" in the queue: long
+# enough to be worked before it is late (half of the RM day of 09-18).
+INCIDENTS_SLA_DUE_SOON_HOURS = env.int("INCIDENTS_SLA_DUE_SOON_HOURS", default=4)
 
 # Content-Security-Policy: every script and style is a vendored file of ours; nothing inline.
 CONTENT_SECURITY_POLICY = {

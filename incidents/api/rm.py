@@ -8,6 +8,7 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
@@ -27,6 +28,7 @@ from incidents.services.rm import (
     incident_share,
     incident_transition,
 )
+from incidents.services.rm_sla import SlaNotApplicable, incident_pause_sla, incident_resume_sla
 from policies.models import AccountKind, RmSeverity
 from policies.selectors import NoPublishedPolicy, rm_taxonomy
 
@@ -116,10 +118,28 @@ class IncidentSerializer(serializers.Serializer):
     media_or_agency = serializers.BooleanField()
     assignee = serializers.CharField(allow_null=True, help_text="담당자 사용자 이름")
     sla_due_at = serializers.DateTimeField(help_text="SLA 기한 (영업시간 기준)")
+    sla_state = serializers.ChoiceField(
+        choices=selectors.SlaState.choices,
+        help_text="closed 종결, paused 일시정지, breached 기한 초과, due_soon 기한 임박 "
+        "(INCIDENTS_SLA_DUE_SOON_HOURS 영업시간 안), on_track 여유",
+    )
+    sla_paused_at = serializers.DateTimeField(allow_null=True, help_text="일시정지 시작 시각")
+    sla_breached_at = serializers.DateTimeField(
+        allow_null=True, help_text="초과 점검이 기한 초과를 확인한 시각"
+    )
+    time_left_seconds = serializers.IntegerField(
+        allow_null=True,
+        help_text="기한까지 남은 초 (지나면 음수; 일시정지 중이면 정지 시점의 값; 종결이면 null)",
+    )
+    business_hours_left = serializers.FloatField(
+        allow_null=True, help_text="기한까지 남은 영업시간 (지나면 음수; 종결이면 null)"
+    )
     parties = PartySerializer(many=True)
 
     def to_representation(self, instance: Incident) -> dict[str, Any]:
         sub = instance.rm_subtype
+        when = serializers.DateTimeField()
+        clock = selectors.sla_clock_of(instance, soon_limit=self.context.get("soon_limit"))
         return {
             "id": instance.pk,
             "status": instance.status,
@@ -135,7 +155,18 @@ class IncidentSerializer(serializers.Serializer):
             "reported_at": serializers.DateTimeField().to_representation(instance.reported_at),
             "media_or_agency": instance.media_or_agency,
             "assignee": instance.assignee.get_username() if instance.assignee else None,
-            "sla_due_at": serializers.DateTimeField().to_representation(instance.sla_due_at),
+            "sla_due_at": when.to_representation(instance.sla_due_at),
+            "sla_state": clock.state,
+            "sla_paused_at": (
+                when.to_representation(instance.sla_paused_at) if instance.sla_paused_at else None
+            ),
+            "sla_breached_at": (
+                when.to_representation(instance.sla_breached_at)
+                if instance.sla_breached_at
+                else None
+            ),
+            "time_left_seconds": clock.time_left_seconds,
+            "business_hours_left": clock.business_hours_left,
             # Always masked here: the account's own page shows them whole to those allowed.
             "parties": [
                 {
@@ -175,6 +206,14 @@ class TransitionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class PauseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="기다리는 외부 기관 등 일시정지 사유")
+
+
+class ResumeInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class ShareSerializer(serializers.Serializer):
     summary = serializers.CharField(
         help_text="가림 처리된 요약 (이름·전화번호·차량번호·주민등록번호·주소)"
@@ -203,10 +242,12 @@ def _detail(request: Request, pk: int) -> Response:
     return Response(IncidentDetailSerializer(incident).data)
 
 
-def _visible_or_404(request: Request, pk: int) -> None:
+def _visible_or_404(request: Request, pk: int) -> Incident:
     # Checked before any write: a case the caller may not see answers as if it did not exist.
-    if not selectors.incidents_visible_to(request.user).filter(pk=pk).exists():
+    incident = selectors.incidents_visible_to(request.user).filter(pk=pk).first()
+    if incident is None:
         raise Http404
+    return incident
 
 
 class TaxonomyView(ThrottleUnauthenticated, APIView):
@@ -238,10 +279,17 @@ class IncidentListCreateView(ThrottleUnauthenticated, generics.ListAPIView):
         need = CanWork if self.request.method == "POST" else CanView
         return [permissions.IsAuthenticated(), need()]
 
+    def get_serializer_context(self) -> dict[str, Any]:
+        # One due-soon limit for the whole page: the same "now" for every row.
+        return {
+            **super().get_serializer_context(),
+            "soon_limit": selectors.sla_due_soon_limit(timezone.now()),
+        }
+
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (
             selectors.incidents_visible_to(self.request.user)
-            .select_related("rm_subtype__category")
+            .select_related("rm_subtype__category", "rm_subtype__version")
             .prefetch_related("parties__account")
         )
 
@@ -282,7 +330,7 @@ class IncidentListCreateView(ThrottleUnauthenticated, generics.ListAPIView):
         # only those with the permission see it.
         incident = (
             Incident.objects.prefetch_related("parties__account", "events__actor")
-            .select_related("rm_subtype__category", "assignee")
+            .select_related("rm_subtype__category", "rm_subtype__version", "assignee")
             .get(pk=incident.pk)
         )
         return Response(IncidentDetailSerializer(incident).data, status=status.HTTP_201_CREATED)
@@ -365,3 +413,58 @@ class IncidentShareView(ThrottleUnauthenticated, APIView):
         share = incident_share(incident_id=pk, actor=cast("User", request.user))
         body = {"summary": share.summary, "recipient": share.recipient, "at": share.at}
         return Response(ShareSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+_NOT_APPLICABLE = OpenApiResponse(description="종결된 사고: SLA 시계가 없음")
+
+
+class IncidentPauseView(ThrottleUnauthenticated, APIView):
+    """Stop the SLA clock while the case waits on an outside party (police, insurer, hospital).
+    Pausing a paused case changes nothing; a closed case is 409."""
+
+    permission_classes = [permissions.IsAuthenticated, CanWork]
+
+    @extend_schema(
+        request=PauseInputSerializer,
+        responses={200: IncidentDetailSerializer, 409: _NOT_APPLICABLE},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = PauseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = _visible_or_404(request, pk)
+        try:
+            incident_pause_sla(
+                incident=incident,
+                actor=cast("User", request.user),
+                reason=data.validated_data["reason"],
+            )
+        except SlaNotApplicable as exc:
+            return Response({"status": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return _detail(request, pk)
+
+
+class IncidentResumeView(ThrottleUnauthenticated, APIView):
+    """Start the SLA clock again: the due time moves on by the business hours it was paused.
+    Resuming a running clock changes nothing; a closed case is 409."""
+
+    permission_classes = [permissions.IsAuthenticated, CanWork]
+
+    @extend_schema(
+        request=ResumeInputSerializer,
+        responses={200: IncidentDetailSerializer, 409: _NOT_APPLICABLE},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = ResumeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = _visible_or_404(request, pk)
+        try:
+            incident_resume_sla(
+                incident=incident,
+                actor=cast("User", request.user),
+                reason=data.validated_data["reason"],
+            )
+        except SlaNotApplicable as exc:
+            return Response({"status": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+        return _detail(request, pk)

@@ -43,4 +43,14 @@ urlpatterns = [
         rm.IncidentShareView.as_view(),
         name="api-rm-incident-share",
     ),
+    path(
+        "incidents/<int:pk>/pause/",
+        rm.IncidentPauseView.as_view(),
+        name="api-rm-incident-pause",
+    ),
+    path(
+        "incidents/<int:pk>/resume/",
+        rm.IncidentResumeView.as_view(),
+        name="api-rm-incident-resume",
+    ),
 ]
