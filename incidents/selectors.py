@@ -16,6 +16,7 @@ from incidents.models import (
     AccountState,
     Incident,
     IncidentEvent,
+    IncidentNotification,
     IncidentParty,
     Restriction,
     RestrictionKind,
@@ -256,3 +257,19 @@ def sla_clock_of(
     else:
         state = SlaState.ON_TRACK
     return SlaClock(state, *left)
+
+
+# --- notifications (알림) -------------------------------------------------------------------
+
+
+def notifications_of(user: Any) -> QuerySet[IncidentNotification]:
+    """The user's notifications, newest first. One about a 성민감 case is left out for a user
+    who (no longer) may see such cases: the case does not exist for them."""
+    qs = IncidentNotification.objects.filter(user=user).select_related("incident")
+    if not may_see_sensitive_incidents(user):
+        qs = qs.filter(incident__sensitive=False)
+    return qs.order_by("-created_at", "-id")
+
+
+def unread_notification_count(user: Any) -> int:
+    return notifications_of(user).filter(read_at__isnull=True).count()

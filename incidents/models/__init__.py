@@ -8,6 +8,7 @@ from incidents.models.choices import (
     ReviewDecision,
     SourceKind,
 )
+from incidents.models.notifications import IncidentNotification
 from incidents.models.penalties import Restriction, Review, Violation, source_label
 from incidents.models.rm import Incident, IncidentEvent, IncidentParty, IncidentShare, Service
 
@@ -18,6 +19,7 @@ __all__ = [
     "EventKind",
     "Incident",
     "IncidentEvent",
+    "IncidentNotification",
     "IncidentParty",
     "IncidentShare",
     "PersonalDataAccess",
