@@ -177,7 +177,8 @@ def incident_notification_mail(*, notification_id: int) -> bool:
         return False
     try:
         send_mail(
-            subject=f"[보상 RM] {notification.get_kind_display()}: RM 사고 #{notification.incident_id}",
+            subject=f"[보상 RM] {notification.get_kind_display()}: "
+            f"RM 사고 #{notification.incident_id}",
             message=notification.message,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[address],
