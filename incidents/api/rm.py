@@ -2,7 +2,6 @@
 the pipeline and assigning it. 성민감 incidents do not exist for users without
 `incidents.view_sensitive_incident`: 404 on every endpoint, absent from the list."""
 
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from django.contrib.auth.models import User
@@ -18,8 +17,22 @@ from rest_framework.views import APIView
 from config.api import ThrottleUnauthenticated, needs_permission
 from config.pagination import KeysetPagination
 from incidents import selectors
+from incidents.api.rm_serializers import (
+    AssignInputSerializer,
+    CategorySerializer,
+    IncidentDetailSerializer,
+    IncidentInputSerializer,
+    IncidentSerializer,
+    IncidentViolationInputSerializer,
+    IncidentViolationSerializer,
+    PauseInputSerializer,
+    ResumeInputSerializer,
+    ShareSerializer,
+    TransitionInputSerializer,
+)
+from incidents.api.serializers import lifts_when
 from incidents.filters import IncidentFilter
-from incidents.models import Incident, IncidentEvent, IncidentParty, Service
+from incidents.models import Incident
 from incidents.services.rm import (
     PartyInput,
     TransitionRefused,
@@ -28,202 +41,14 @@ from incidents.services.rm import (
     incident_share,
     incident_transition,
 )
+from incidents.services.rm_actions import incident_record_violation
 from incidents.services.rm_sla import SlaNotApplicable, incident_pause_sla, incident_resume_sla
-from policies.models import AccountKind, RmSeverity
 from policies.selectors import NoPublishedPolicy, rm_taxonomy
-
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 CanView = needs_permission("incidents.view_incident", "RM 사고 조회 권한이 필요합니다.")
 CanWork = needs_permission(
     "incidents.work_incident", "RM 사고 처리 권한(RM팀·관리자)이 필요합니다."
 )
-
-
-# --- shapes -------------------------------------------------------------------------------------
-
-
-class SubtypeSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]
-    definition = serializers.CharField(help_text="사고가이드 RM 기준의 정의")
-    insurance_exempt = serializers.BooleanField(help_text="보험 면책 유형")
-
-
-class CategorySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]
-    subtypes = SubtypeSerializer(many=True)
-
-
-class PartyInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(
-        choices=AccountKind.choices,
-        required=False,
-        help_text="계정 종류; 비우면 역할에서 정함 (제보자는 고객)",
-    )
-    external_id = serializers.CharField(max_length=64, help_text="플랫폼 계정 ID")
-    role = serializers.ChoiceField(choices=IncidentParty.Role.choices)
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-
-
-class IncidentInputSerializer(serializers.Serializer):
-    service = serializers.ChoiceField(choices=Service.choices)
-    category = serializers.CharField(max_length=40, help_text="RM 유형 코드, 예: criminal")
-    subtype = serializers.CharField(max_length=40, help_text="그 유형의 세부 유형 코드")
-    severity = serializers.ChoiceField(choices=RmSeverity.choices)
-    description = serializers.CharField(max_length=5000)
-    occurred_at = serializers.DateTimeField()
-    media_or_agency = serializers.BooleanField(default=False)
-    parties = PartyInputSerializer(many=True, required=False, max_length=20)  # type: ignore[call-arg]
-
-    def validate_occurred_at(self, value: datetime) -> datetime:
-        if value < EARLIEST:
-            raise serializers.ValidationError("발생 시각은 2000년 이후여야 합니다.")
-        return value
-
-
-class PartySerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=IncidentParty.Role.choices)
-    kind = serializers.ChoiceField(choices=AccountKind.choices)
-    external_id = serializers.CharField()
-    name = serializers.CharField(help_text="가림 처리됨, 예: 홍*동")
-    phone = serializers.CharField(help_text="가림 처리됨, 예: 010-****-5678")
-
-
-class TimelineSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=IncidentEvent.Kind.choices)
-    from_status = serializers.CharField(allow_blank=True)
-    to_status = serializers.CharField(allow_blank=True)
-    actor = serializers.CharField(allow_null=True, help_text="처리자 사용자 이름")
-    at = serializers.DateTimeField()
-    detail = serializers.CharField(allow_blank=True)
-    reason = serializers.CharField(allow_blank=True)
-
-
-class IncidentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=Incident.Status.choices)
-    service = serializers.ChoiceField(choices=Service.choices)
-    category = serializers.CharField()
-    category_label = serializers.CharField()
-    subtype = serializers.CharField()
-    subtype_label = serializers.CharField()
-    insurance_exempt = serializers.BooleanField()
-    severity = serializers.ChoiceField(choices=RmSeverity.choices)
-    description = serializers.CharField()
-    occurred_at = serializers.DateTimeField()
-    reported_at = serializers.DateTimeField()
-    media_or_agency = serializers.BooleanField()
-    assignee = serializers.CharField(allow_null=True, help_text="담당자 사용자 이름")
-    sla_due_at = serializers.DateTimeField(help_text="SLA 기한 (영업시간 기준)")
-    sla_state = serializers.ChoiceField(
-        choices=selectors.SlaState.choices,
-        help_text="closed 종결, paused 일시정지, breached 기한 초과, due_soon 기한 임박 "
-        "(INCIDENTS_SLA_DUE_SOON_HOURS 영업시간 안), on_track 여유",
-    )
-    sla_paused_at = serializers.DateTimeField(allow_null=True, help_text="일시정지 시작 시각")
-    sla_breached_at = serializers.DateTimeField(
-        allow_null=True, help_text="초과 점검이 기한 초과를 확인한 시각"
-    )
-    time_left_seconds = serializers.IntegerField(
-        allow_null=True,
-        help_text="기한까지 남은 초 (지나면 음수; 일시정지 중이면 정지 시점의 값; 종결이면 null)",
-    )
-    business_hours_left = serializers.FloatField(
-        allow_null=True, help_text="기한까지 남은 영업시간 (지나면 음수; 종결이면 null)"
-    )
-    parties = PartySerializer(many=True)
-
-    def to_representation(self, instance: Incident) -> dict[str, Any]:
-        sub = instance.rm_subtype
-        when = serializers.DateTimeField()
-        clock = selectors.sla_clock_of(instance, soon_limit=self.context.get("soon_limit"))
-        return {
-            "id": instance.pk,
-            "status": instance.status,
-            "service": instance.service,
-            "category": instance.category,
-            "category_label": sub.category.label,
-            "subtype": instance.subtype,
-            "subtype_label": sub.label,
-            "insurance_exempt": sub.insurance_exempt,
-            "severity": instance.severity,
-            "description": instance.description,
-            "occurred_at": serializers.DateTimeField().to_representation(instance.occurred_at),
-            "reported_at": serializers.DateTimeField().to_representation(instance.reported_at),
-            "media_or_agency": instance.media_or_agency,
-            "assignee": instance.assignee.get_username() if instance.assignee else None,
-            "sla_due_at": when.to_representation(instance.sla_due_at),
-            "sla_state": clock.state,
-            "sla_paused_at": (
-                when.to_representation(instance.sla_paused_at) if instance.sla_paused_at else None
-            ),
-            "sla_breached_at": (
-                when.to_representation(instance.sla_breached_at)
-                if instance.sla_breached_at
-                else None
-            ),
-            "time_left_seconds": clock.time_left_seconds,
-            "business_hours_left": clock.business_hours_left,
-            # Always masked here: the account's own page shows them whole to those allowed.
-            "parties": [
-                {
-                    "role": p.role,
-                    "kind": p.account.kind,
-                    "external_id": p.account.external_id,
-                    "name": p.account.masked_name,
-                    "phone": p.account.masked_phone,
-                }
-                for p in instance.parties.all()
-            ],
-        }
-
-
-class IncidentDetailSerializer(IncidentSerializer):
-    timeline = TimelineSerializer(many=True)
-
-    def to_representation(self, instance: Incident) -> dict[str, Any]:
-        body = super().to_representation(instance)
-        body["timeline"] = [
-            {
-                "kind": e.kind,
-                "from_status": e.from_status,
-                "to_status": e.to_status,
-                "actor": e.actor.get_username() if e.actor else None,
-                "at": serializers.DateTimeField().to_representation(e.at),
-                "detail": e.detail,
-                "reason": e.reason,
-            }
-            for e in instance.events.all()
-        ]
-        return body
-
-
-class TransitionInputSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=Incident.Status.choices)
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-
-
-class PauseInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, help_text="기다리는 외부 기관 등 일시정지 사유")
-
-
-class ResumeInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-
-
-class ShareSerializer(serializers.Serializer):
-    summary = serializers.CharField(
-        help_text="가림 처리된 요약 (이름·전화번호·차량번호·주민등록번호·주소)"
-    )
-    recipient = serializers.CharField(help_text="브랜드 리스크 담당자")
-    at = serializers.DateTimeField()
-
-
-class AssignInputSerializer(serializers.Serializer):
-    assignee = serializers.CharField(max_length=150, help_text="담당자 사용자 이름")
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -468,3 +293,77 @@ class IncidentResumeView(ThrottleUnauthenticated, APIView):
         except SlaNotApplicable as exc:
             return Response({"status": [str(exc)]}, status=status.HTTP_409_CONFLICT)
         return _detail(request, pk)
+
+
+class IncidentViolationView(ThrottleUnauthenticated, APIView):
+    """Record a violation on the account of one of the case's parties, through the accounts
+    service: the published penalty rule of that account's kind (트루카, 대리…) applies at its
+    threshold. 201 with the violation and what it set off; the same party and code again on
+    this case is 200 with the first one, nothing applied twice."""
+
+    permission_classes = [permissions.IsAuthenticated, CanWork]
+
+    @extend_schema(
+        request=IncidentViolationInputSerializer,
+        responses={
+            201: IncidentViolationSerializer,
+            200: IncidentViolationSerializer,
+            400: OpenApiResponse(
+                description="이 사고의 관계자가 아님, 그 계정 종류의 제재 기준에 없는 코드, "
+                "금액 누락"
+            ),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = IncidentViolationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = data.validated_data
+        incident = _visible_or_404(request, pk)
+        try:
+            outcome = incident_record_violation(
+                incident=incident,
+                actor=cast("User", request.user),
+                party=given["party"],
+                code=given["code"],
+                amount=given.get("amount"),
+                reason=given["reason"],
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        party, violation = outcome.party, outcome.violation
+        body = {
+            "party": {
+                "id": party.pk,
+                "role": party.role,
+                "kind": party.account.kind,
+                "external_id": party.account.external_id,
+                "name": party.account.masked_name,
+                "phone": party.account.masked_phone,
+            },
+            "violation": {
+                "code": violation.code,
+                "occurred_at": violation.occurred_at,
+                "amount": violation.amount,
+                "source": violation.source,
+            },
+            "restrictions": [
+                {
+                    "code": r.code,
+                    "label": r.label,
+                    "scope": r.scope,
+                    "since": r.since,
+                    "until": r.until,
+                    "lifts_when": lifts_when(r),
+                    "source": r.source,
+                }
+                for r in outcome.restrictions
+            ],
+            "reviews": [
+                {"code": r.code, "label": r.label, "action": r.action, "opened_at": r.opened_at}
+                for r in outcome.reviews
+            ],
+        }
+        return Response(
+            IncidentViolationSerializer(body).data,
+            status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
+        )

@@ -49,6 +49,11 @@ urlpatterns = [
         name="api-rm-incident-pause",
     ),
     path(
+        "incidents/<int:pk>/violations/",
+        rm.IncidentViolationView.as_view(),
+        name="api-rm-incident-violations",
+    ),
+    path(
         "incidents/<int:pk>/resume/",
         rm.IncidentResumeView.as_view(),
         name="api-rm-incident-resume",
