@@ -16,6 +16,7 @@ from incidents.models import (
     AccountState,
     Incident,
     IncidentEvent,
+    IncidentEvidence,
     IncidentNotification,
     IncidentParty,
     Restriction,
@@ -153,6 +154,7 @@ def incident_detail_of(user: Any, pk: int) -> Incident | None:
         .prefetch_related(
             Prefetch("parties", queryset=IncidentParty.objects.select_related("account")),
             Prefetch("events", queryset=IncidentEvent.objects.select_related("actor")),
+            Prefetch("evidence", queryset=IncidentEvidence.objects.select_related("uploaded_by")),
         )
         .filter(pk=pk)
         .first()
@@ -257,6 +259,22 @@ def sla_clock_of(
     else:
         state = SlaState.ON_TRACK
     return SlaClock(state, *left)
+
+
+def incident_evidence_of(
+    user: Any, *, incident_id: int, evidence_id: int
+) -> IncidentEvidence | None:
+    """One evidence file of an incident the user may see, or None (the incident hidden, or the
+    file of another incident)."""
+    return (
+        IncidentEvidence.objects.filter(
+            pk=evidence_id,
+            incident_id=incident_id,
+            incident__in=incidents_visible_to(user).values("pk"),
+        )
+        .select_related("uploaded_by")
+        .first()
+    )
 
 
 # --- notifications (알림) -------------------------------------------------------------------

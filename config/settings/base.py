@@ -341,6 +341,14 @@ CLAIMS_EVIDENCE_MAX_BYTES = env.int("CLAIMS_EVIDENCE_MAX_BYTES", default=10 * 10
 CLAIMS_EVIDENCE_TYPES = env.list(
     "CLAIMS_EVIDENCE_TYPES", default=["image/jpeg", "image/png", "application/pdf"]
 )
+# RM incident evidence: the same checks (config.evidence), its own root and limits.
+INCIDENTS_EVIDENCE_ROOT = env.path(
+    "INCIDENTS_EVIDENCE_ROOT", default=BASE_DIR / "var" / "incidents"
+)
+INCIDENTS_EVIDENCE_MAX_BYTES = env.int("INCIDENTS_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+INCIDENTS_EVIDENCE_TYPES = env.list(
+    "INCIDENTS_EVIDENCE_TYPES", default=["image/jpeg", "image/png", "application/pdf"]
+)
 PAYOUTS_UPLOAD_ROOT = env.path("PAYOUTS_UPLOAD_ROOT", default=BASE_DIR / "var" / "payouts")
 # Notices go to the outbox table by default (read by the messaging service and by operators);
 # payouts.notifiers.LogNotifier only logs.

@@ -6,10 +6,11 @@ from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, permissions, serializers, status
+from rest_framework import generics, parsers, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +22,8 @@ from incidents.api.rm_serializers import (
     AssignInputSerializer,
     CategorySerializer,
     IncidentDetailSerializer,
+    IncidentEvidenceInputSerializer,
+    IncidentEvidenceSerializer,
     IncidentInputSerializer,
     IncidentSerializer,
     IncidentViolationInputSerializer,
@@ -42,6 +45,7 @@ from incidents.services.rm import (
     incident_transition,
 )
 from incidents.services.rm_actions import incident_record_violation
+from incidents.services.rm_evidence import incident_evidence_add
 from incidents.services.rm_sla import SlaNotApplicable, incident_pause_sla, incident_resume_sla
 from policies.selectors import NoPublishedPolicy, rm_taxonomy
 
@@ -367,3 +371,53 @@ class IncidentViolationView(ThrottleUnauthenticated, APIView):
             IncidentViolationSerializer(body).data,
             status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
         )
+
+
+class IncidentEvidenceView(ThrottleUnauthenticated, APIView):
+    """Attach an evidence file (multipart `file`): its type judged from its bytes, kept with
+    its SHA-256, size and who uploaded it; a timeline row."""
+
+    permission_classes = [permissions.IsAuthenticated, CanWork]
+    # The file takes multipart; every other endpoint JSON.
+    parser_classes = [parsers.MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": IncidentEvidenceInputSerializer},
+        responses={201: IncidentEvidenceSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        incident = _visible_or_404(request, pk)
+        data = IncidentEvidenceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            evidence = incident_evidence_add(
+                incident=incident,
+                actor=cast("User", request.user),
+                upload=data.validated_data["file"],
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return Response(IncidentEvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+
+class IncidentEvidenceFileView(ThrottleUnauthenticated, APIView):
+    """Download an evidence file, as an attachment of its type, to those who may see the
+    incident (404 otherwise, as for the incident). `X-Content-SHA256` carries its hash."""
+
+    permission_classes = [permissions.IsAuthenticated, CanView]
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int, evidence_id: int) -> FileResponse:
+        evidence = selectors.incident_evidence_of(
+            request.user, incident_id=pk, evidence_id=evidence_id
+        )
+        if evidence is None:
+            raise Http404
+        answer = FileResponse(
+            evidence.file.open("rb"),
+            as_attachment=True,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
+        answer["X-Content-SHA256"] = evidence.sha256
+        return answer

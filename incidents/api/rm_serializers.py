@@ -153,8 +153,41 @@ class IncidentSerializer(serializers.Serializer):
         }
 
 
+class IncidentEvidenceInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="이미지(JPEG, PNG) 또는 PDF. 크기 한도는 설정값.")
+
+
+class IncidentEvidenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(help_text="올린 파일 이름")
+    sha256 = serializers.CharField(help_text="보관한 바이트의 SHA-256 (16진수)")
+    size = serializers.IntegerField(help_text="바이트")
+    content_type = serializers.CharField(help_text="바이트로 판별한 형식")
+    uploaded_by = serializers.CharField(help_text="올린 사람 사용자 이름")
+    at = serializers.DateTimeField()
+    url = serializers.CharField(help_text="내려받기 주소 (같은 권한 필요)")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        from django.urls import reverse
+
+        return {
+            "id": instance.pk,
+            "name": instance.original_name,
+            "sha256": instance.sha256,
+            "size": instance.size,
+            "content_type": instance.content_type,
+            "uploaded_by": instance.uploaded_by.get_username(),
+            "at": serializers.DateTimeField().to_representation(instance.at),
+            "url": reverse(
+                "api-rm-incident-evidence-file",
+                kwargs={"pk": instance.incident_id, "evidence_id": instance.pk},
+            ),
+        }
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     timeline = TimelineSerializer(many=True)
+    evidence = IncidentEvidenceSerializer(many=True)
 
     def to_representation(self, instance: Incident) -> dict[str, Any]:
         body = super().to_representation(instance)
@@ -170,6 +203,7 @@ class IncidentDetailSerializer(IncidentSerializer):
             }
             for e in instance.events.all()
         ]
+        body["evidence"] = IncidentEvidenceSerializer(instance.evidence.all(), many=True).data
         return body
 
 

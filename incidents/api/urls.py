@@ -54,6 +54,16 @@ urlpatterns = [
         name="api-rm-incident-violations",
     ),
     path(
+        "incidents/<int:pk>/evidence/",
+        rm.IncidentEvidenceView.as_view(),
+        name="api-rm-incident-evidence",
+    ),
+    path(
+        "incidents/<int:pk>/evidence/<int:evidence_id>/",
+        rm.IncidentEvidenceFileView.as_view(),
+        name="api-rm-incident-evidence-file",
+    ),
+    path(
         "incidents/<int:pk>/resume/",
         rm.IncidentResumeView.as_view(),
         name="api-rm-incident-resume",
