@@ -7,15 +7,14 @@ append-only (the model refuses changes; on PostgreSQL a trigger refuses them for
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils.deconstruct import deconstructible
 
+from config.evidence import SettingRootStorage
 from payouts.models import Instrument
 
 MAX_TIER = 3
@@ -215,17 +214,10 @@ class ClaimEvent(models.Model):
 
 
 @deconstructible(path="claims.models.EvidenceStorage")
-class EvidenceStorage(FileSystemStorage):
-    """Evidence files under CLAIMS_EVIDENCE_ROOT (read at each use, so tests can point it at a
-    temporary directory); never served as static files."""
+class EvidenceStorage(SettingRootStorage):
+    """Evidence files under CLAIMS_EVIDENCE_ROOT; never served as static files."""
 
-    @property
-    def base_location(self) -> str:  # type: ignore[override]
-        return str(settings.CLAIMS_EVIDENCE_ROOT)
-
-    @property
-    def location(self) -> str:  # type: ignore[override]
-        return os.path.abspath(self.base_location)
+    root_setting = "CLAIMS_EVIDENCE_ROOT"
 
 
 class ClaimEvidence(models.Model):

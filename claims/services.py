@@ -10,8 +10,6 @@ transaction, keyed `claim-{id}-t{tier}-e{effect index}`, so they are made once.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +24,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from claims.models import Claim, ClaimDecision, ClaimEvent, ClaimEvidence
+from config.evidence import EvidenceRefused, evidence_check
 from config.roles import AGENT, MANAGER
 from incidents.models import SourceKind as AccountSource
 from incidents.services.accounts import account_get_or_create
@@ -275,49 +274,26 @@ def _close(
 
 # --- evidence -------------------------------------------------------------------------------
 
-# The leading bytes each accepted type starts with.
-_SIGNATURES = {
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "application/pdf": (b"%PDF-",),
-}
-_TYPE_LABELS = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF"}
-
 
 def claim_evidence_add(*, claim_id: int, actor: User, upload: UploadedFile) -> ClaimEvidence:
     """Attach a file to the claim. Raises ClaimInputError (on `file`) past the size limit or
     for a type not accepted, judged from the file's bytes; the SHA-256 is of what is kept."""
-    limit = settings.CLAIMS_EVIDENCE_MAX_BYTES
-    size = upload.size or 0
-    if size == 0:
-        raise ClaimInputError({"file": ["빈 파일입니다."]})
-    if size > limit:
-        raise ClaimInputError(
-            {"file": [f"파일이 너무 큽니다: {size:,}바이트 (최대 {limit:,}바이트)."]}
+    try:
+        facts = evidence_check(
+            upload,
+            max_bytes=settings.CLAIMS_EVIDENCE_MAX_BYTES,
+            types=settings.CLAIMS_EVIDENCE_TYPES,
         )
-    upload.seek(0)
-    head = upload.read(16)
-    kind = next(
-        (t for t in settings.CLAIMS_EVIDENCE_TYPES
-         if any(head.startswith(sig) for sig in _SIGNATURES.get(t, ()))),
-        None,
-    )  # fmt: skip
-    if kind is None:
-        accepted = ", ".join(_TYPE_LABELS.get(t, t) for t in settings.CLAIMS_EVIDENCE_TYPES)
-        raise ClaimInputError({"file": [f"받을 수 있는 형식이 아닙니다 ({accepted}만)."]})
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    name = os.path.basename(upload.name or "evidence")[:255]
+    except EvidenceRefused as exc:
+        raise ClaimInputError({"file": [str(exc)]}) from exc
+    name, size = facts.name, facts.size
     with transaction.atomic():
         claim = _locked(claim_id)
         evidence = ClaimEvidence(
-            claim=claim, original_name=name, sha256=digest.hexdigest(), size=size,
-            content_type=kind, uploaded_by=actor,
+            claim=claim, original_name=name, sha256=facts.sha256, size=size,
+            content_type=facts.content_type, uploaded_by=actor,
         )  # fmt: skip
-        evidence.file.save(f"{claim.pk}-{digest.hexdigest()[:16]}", upload, save=False)
+        evidence.file.save(f"{claim.pk}-{facts.sha256[:16]}", upload, save=False)
         evidence.save()
         ClaimEvent.objects.create(
             claim=claim, from_status=claim.status, to_status=claim.status,

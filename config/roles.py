@@ -62,6 +62,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "effect": ["view", "add", "change", "delete"],
             "penaltyrule": ["view", "add", "change", "delete"],
             "policyversionevent": ["view"],
+            # Insurance lines and the personal-information liability rule (issue 13).
+            "insuranceline": ["view", "add", "change", "delete"],
+            "coverageruleversion": ["view", "add", "change"],
+            "coverageband": ["view", "add", "change", "delete"],
+            "coverageminimum": ["view", "add", "change", "delete"],
         },
         "incidents": {
             "account": ["view"],
@@ -85,7 +90,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "notification": ["view"],
         },
         "custom": {
-            "policies": ["quote_policy", "publish_policyversion"],
+            "policies": ["quote_policy", "publish_policyversion", "check_coverage"],
             "claims": ["view_all_claim"],
             "payouts": [
                 "retry_payoutrequest",
@@ -105,7 +110,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
         },
     },
     RM: {
-        "policies": {"policyversion": ["view"], "rule": ["view"], "penaltyrule": ["view"]},
+        # RM sees the lines an incident may be claimed against.
+        "policies": {
+            "policyversion": ["view"],
+            "rule": ["view"],
+            "penaltyrule": ["view"],
+            "insuranceline": ["view"],
+        },
         "incidents": {
             "account": ["view"],
             "violation": ["view"],

@@ -1,8 +1,10 @@
 """Filters of the RM incident queue (API), by the columns RM works on."""
 
 import django_filters
+from django.db.models import QuerySet
 
 from incidents.models import Incident, Service
+from incidents.selectors import SlaState, incidents_in_sla_state
 from policies.models import RmSeverity
 
 
@@ -16,6 +18,13 @@ class IncidentFilter(django_filters.FilterSet):
         field_name="assignee__username", max_length=150, label="담당자 사용자 이름"
     )
 
+    sla_state = django_filters.ChoiceFilter(
+        choices=SlaState.choices, method="filter_sla_state", label="SLA 상태"
+    )
+
     class Meta:
         model = Incident
         fields: list[str] = []
+
+    def filter_sla_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return incidents_in_sla_state(queryset, value)

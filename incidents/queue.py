@@ -9,11 +9,9 @@ uses OFFSET or counts more than it shows: the page stays fast at a million incid
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import datetime
 from typing import Any
 
-import holidays
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -22,8 +20,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from incidents.models import Incident
-from incidents.selectors import incidents_visible_to
-from incidents.sla import KST, business_hours_add, is_business_day
+from incidents.selectors import (
+    SlaState,
+    incidents_visible_to,
+    sla_clock_of,
+    sla_due_soon_limit,
+    sla_state_q,
+)
+from incidents.sla import KST
 from policies.models import PolicyVersion
 from policies.selectors import NoPublishedPolicy, current_version
 
@@ -33,32 +37,10 @@ COUNT_CAP = 1000
 
 CLOSED = Incident.Status.CLOSED
 OPEN = ~Q(status=CLOSED)
+# The SLA states of the chips, with their counts (closed cases are not counted).
+RUNNING_STATES = (SlaState.BREACHED, SlaState.DUE_SOON, SlaState.ON_TRACK, SlaState.PAUSED)
 
-
-class SlaState(models.TextChoices):
-    OVERDUE = "overdue", "지연"
-    IMMINENT = "imminent", "임박"
-    ON_TRACK = "on_track", "정상"
-    PAUSED = "paused", "일시정지"
-    CLOSED = "closed", "종결"
-
-
-@dataclass(frozen=True)
-class BusinessDay:
-    """The RM business day of the published version (09–18 KST in v1)."""
-
-    start: int
-    end: int
-
-    @classmethod
-    def of(cls, version: PolicyVersion | None) -> BusinessDay:
-        if version is None:
-            return cls(9, 18)
-        return cls(version.rm_day_start_hour, version.rm_day_end_hour)
-
-    @classmethod
-    def current(cls) -> BusinessDay:
-        return cls.of(published_version())
+__all__ = ["SlaState", "sla_state_q"]
 
 
 def published_version() -> PolicyVersion | None:
@@ -68,97 +50,14 @@ def published_version() -> PolicyVersion | None:
         return None
 
 
-def imminent_hours() -> int:
-    """Business hours left under which an open case counts as 임박 (setting
-    RM_SLA_IMMINENT_HOURS)."""
-    return int(getattr(settings, "RM_SLA_IMMINENT_HOURS", 4))
+def due_soon_hours() -> int:
+    return int(settings.INCIDENTS_SLA_DUE_SOON_HOURS)
 
 
-def soon_instant(now: datetime, day: BusinessDay) -> datetime:
-    """The instant `imminent_hours()` business hours from now: a due time before it is 임박."""
-    return business_hours_add(now, imminent_hours(), day_start=day.start, day_end=day.end)
-
-
-def sla_state_q(state: str, *, now: datetime, soon: datetime) -> Q:
-    """The rows in that SLA state, as a range on `sla_due_at` over open cases (what the partial
-    index on open cases' due times serves). A paused case is only 일시정지. A recorded breach
-    needs no term of its own: it was recorded once the due time passed, and a resume moves the
-    due time on only by the business hours spent paused, so the case stays past due."""
-    running = OPEN & Q(sla_paused_at__isnull=True)
-    if state == SlaState.CLOSED:
-        return Q(status=CLOSED)
-    if state == SlaState.PAUSED:
-        return OPEN & Q(sla_paused_at__isnull=False)
-    if state == SlaState.OVERDUE:
-        return running & Q(sla_due_at__lt=now)
-    if state == SlaState.IMMINENT:
-        return running & Q(sla_due_at__gte=now, sla_due_at__lt=soon)
-    if state == SlaState.ON_TRACK:
-        return running & Q(sla_due_at__gte=soon)
-    raise ValueError(state)
-
-
-def sla_state_of(incident: Incident, *, now: datetime, soon: datetime) -> str:
-    """The same states as `sla_state_q`, for one incident in memory."""
-    if incident.status == CLOSED:
-        return SlaState.CLOSED
-    if incident.sla_paused_at is not None:
-        return SlaState.PAUSED
-    if incident.sla_due_at < now:
-        return SlaState.OVERDUE
-    if incident.sla_due_at < soon:
-        return SlaState.IMMINENT
-    return SlaState.ON_TRACK
-
-
-@lru_cache(maxsize=64)
-def _weekday_holidays(year: int) -> tuple[date, ...]:
-    """The public holidays of the year that fall on a weekday (the others change nothing)."""
-    return tuple(sorted(d for d in holidays.country_holidays("KR", years=year) if d.weekday() < 5))
-
-
-def _business_days(first: date, stop: date) -> int:
-    """Business days in [first, stop), by arithmetic: a case years overdue costs no loop."""
-    n = (stop - first).days
-    if n <= 0:
-        return 0
-    weeks, rest = divmod(n, 7)
-    days = weeks * 5 + sum(1 for k in range(rest) if (first.weekday() + k) % 7 < 5)
-    off = sum(
-        1
-        for year in range(first.year, stop.year + 1)
-        for day in _weekday_holidays(year)
-        if first <= day < stop
-    )
-    return days - off
-
-
-def _open_seconds(day: date, lo: datetime, hi: datetime, hours: BusinessDay) -> float:
-    if not is_business_day(day):
-        return 0.0
-    midnight = datetime.combine(day, time(0), tzinfo=KST)
-    opens = midnight + timedelta(hours=hours.start)
-    closes = midnight + timedelta(hours=hours.end)
-    return max(0.0, (min(closes, hi) - max(opens, lo)).total_seconds())
-
-
-def business_seconds_between(start: datetime, end: datetime, day: BusinessDay) -> int:
-    """Seconds of business time between two instants (negative when `end` is before `start`):
-    only the hours between the day's start and end on Korean business days count."""
-    if end < start:
-        return -business_seconds_between(end, start, day)
-    a, b = start.astimezone(KST), end.astimezone(KST)
-    if a.date() == b.date():
-        return int(_open_seconds(a.date(), a, b, day))
-    first_end = datetime.combine(a.date() + timedelta(days=1), time(0), tzinfo=KST)
-    last_start = datetime.combine(b.date(), time(0), tzinfo=KST)
-    whole = _business_days(a.date() + timedelta(days=1), b.date())
-    total = (
-        _open_seconds(a.date(), a, first_end, day)
-        + whole * (day.end - day.start) * 3600
-        + _open_seconds(b.date(), last_start, b, day)
-    )
-    return int(total)
+def now_and_soon() -> tuple[datetime, datetime]:
+    """Now, and the instant before which a due time is `due_soon` (the selectors' rule)."""
+    now = timezone.now()
+    return now, sla_due_soon_limit(now)
 
 
 def _hours_text(seconds: int) -> str:
@@ -174,7 +73,6 @@ def _hours_text(seconds: int) -> str:
 @dataclass(frozen=True)
 class TimeLeft:
     state: str
-    seconds: int | None  # business seconds left (negative: over); None once closed
     text: str
 
     @property
@@ -183,24 +81,25 @@ class TimeLeft:
 
     @property
     def over(self) -> bool:
-        return self.state == SlaState.OVERDUE
+        return self.state == SlaState.BREACHED
 
 
-def time_left(incident: Incident, *, now: datetime, soon: datetime, day: BusinessDay) -> TimeLeft:
-    """What the queue's 'time left' column says: '남은 3시간 20분', '12시간 초과', a paused case's
-    frozen time, or '종결'. Business hours, as the SLA counts them."""
-    state = sla_state_of(incident, now=now, soon=soon)
-    if state == SlaState.CLOSED:
-        return TimeLeft(state, None, "종결")
-    at = incident.sla_paused_at or now
-    seconds = business_seconds_between(at, incident.sla_due_at, day)
-    if seconds < 0:
-        text = f"{_hours_text(-seconds)} 초과"
+def time_left(incident: Incident, *, now: datetime, soon: datetime) -> TimeLeft:
+    """What the queue's 'time left' column says, from the incident's SLA clock
+    (`selectors.sla_clock_of`, business hours): '남은 3시간 20분', '12시간 초과', a paused
+    case's time left when it paused, or '종결'. Needs `rm_subtype__version`."""
+    clock = sla_clock_of(incident, now=now, soon_limit=soon)
+    if clock.state == SlaState.CLOSED or clock.business_hours_left is None:
+        return TimeLeft(SlaState.CLOSED, "종결")
+    # The clock gives hours to two decimals (36 s): read to the nearest minute.
+    seconds = round(clock.business_hours_left * 60) * 60
+    if seconds < 0 or clock.state == SlaState.BREACHED:
+        text = f"{_hours_text(-seconds)} 초과" if seconds < 0 else "기한 초과"
     else:
         text = f"남은 {_hours_text(seconds)}"
-    if state == SlaState.PAUSED:
+    if clock.state == SlaState.PAUSED:
         text = f"일시정지 · {text}"
-    return TimeLeft(state, seconds, text)
+    return TimeLeft(clock.state, text)
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -329,9 +228,6 @@ def count_label(n: int) -> str:
     return f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"
 
 
-RUNNING_STATES = (SlaState.OVERDUE, SlaState.IMMINENT, SlaState.ON_TRACK, SlaState.PAUSED)
-
-
 def queue_counts(
     *,
     user: Any,
@@ -347,7 +243,7 @@ def queue_counts(
     visible_open = incidents_visible_to(user).filter(OPEN)
     named: dict[str, QuerySet[Incident]] = {"total": filtered}
     for state in RUNNING_STATES:
-        named[f"sla:{state.value}"] = base.filter(sla_state_q(state, now=now, soon=soon))
+        named[f"sla:{state.value}"] = base.filter(sla_state_q(state, now=now, soon_limit=soon))
     for code in categories:
         named[f"category:{code}"] = visible_open.filter(category=code)
     return capped_counts(named)
@@ -366,11 +262,3 @@ def rm_workers(*, sensitive: bool = False) -> QuerySet[Any]:
             Q(groups__permissions__in=see) | Q(user_permissions__in=see) | Q(is_superuser=True)
         )
     return users.distinct().order_by("username")
-
-
-def now_and_soon(version: PolicyVersion | None = None) -> tuple[datetime, datetime, BusinessDay]:
-    """Now, the instant before which a due time is 임박, and the business day they use (of
-    the given version, else the published one)."""
-    day = BusinessDay.of(version) if version is not None else BusinessDay.current()
-    now = timezone.now()
-    return now, soon_instant(now, day), day

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -14,13 +16,17 @@ from incidents.models import (
     AccountState,
     Incident,
     IncidentEvent,
+    IncidentEvidence,
+    IncidentNotification,
     IncidentParty,
     Restriction,
     RestrictionKind,
     Review,
     Violation,
 )
-from policies.models import PenaltyScope
+from incidents.sla import business_hours_add, business_hours_between
+from policies.models import PenaltyScope, PolicyVersion
+from policies.selectors import NoPublishedPolicy, current_version
 
 
 def in_force(now: datetime) -> Q:
@@ -144,10 +150,147 @@ def incident_detail_of(user: Any, pk: int) -> Incident | None:
     """One incident with its parties and timeline, or None where the user may not see it."""
     return (
         incidents_visible_to(user)
+        .select_related("rm_subtype__category", "rm_subtype__version")
         .prefetch_related(
             Prefetch("parties", queryset=IncidentParty.objects.select_related("account")),
             Prefetch("events", queryset=IncidentEvent.objects.select_related("actor")),
+            Prefetch("evidence", queryset=IncidentEvidence.objects.select_related("uploaded_by")),
         )
         .filter(pk=pk)
         .first()
     )
+
+
+# --- the SLA state of incidents ----------------------------------------------------------------
+
+
+class SlaState(models.TextChoices):
+    """Where an incident's SLA clock stands, in the order the queue checks them."""
+
+    CLOSED = "closed", "종결"
+    PAUSED = "paused", "일시정지"
+    BREACHED = "breached", "기한 초과"
+    DUE_SOON = "due_soon", "기한 임박"
+    ON_TRACK = "on_track", "여유"
+
+
+def _rm_day() -> tuple[int, int]:
+    """The RM business day of the published version (the model's defaults before one is)."""
+    try:
+        version = current_version()
+    except NoPublishedPolicy:
+        fields = PolicyVersion._meta
+        return (
+            int(fields.get_field("rm_day_start_hour").get_default()),
+            int(fields.get_field("rm_day_end_hour").get_default()),
+        )
+    return version.rm_day_start_hour, version.rm_day_end_hour
+
+
+def sla_due_soon_limit(now: datetime) -> datetime:
+    """Cases due before this time (and not yet due) are `due_soon`: INCIDENTS_SLA_DUE_SOON_HOURS
+    business hours of the published version's RM day from now."""
+    day_start, day_end = _rm_day()
+    return business_hours_add(
+        now, settings.INCIDENTS_SLA_DUE_SOON_HOURS, day_start=day_start, day_end=day_end
+    )
+
+
+def sla_state_q(
+    state: str, *, now: datetime | None = None, soon_limit: datetime | None = None
+) -> Q:
+    """The incidents in that SLA state, as a filter (the same rules as `sla_clock_of`). Pass
+    `soon_limit` (from `sla_due_soon_limit`) when building several at once."""
+    now = now or timezone.now()
+    closed = Q(status=Incident.Status.CLOSED)
+    running = ~closed & Q(sla_paused_at__isnull=True)
+    if state == SlaState.CLOSED:
+        return closed
+    if state == SlaState.PAUSED:
+        return ~closed & Q(sla_paused_at__isnull=False)
+    if state == SlaState.BREACHED:
+        return running & (Q(sla_due_at__lte=now) | Q(sla_breached_at__isnull=False))
+    late = Q(sla_due_at__lte=now) | Q(sla_breached_at__isnull=False)
+    soon = Q(sla_due_at__lte=soon_limit or sla_due_soon_limit(now))
+    if state == SlaState.DUE_SOON:
+        return running & ~late & soon
+    if state == SlaState.ON_TRACK:
+        return running & ~late & ~soon
+    raise ValueError(f"unknown SLA state {state!r}")
+
+
+def incidents_in_sla_state(qs: QuerySet[Incident], state: str) -> QuerySet[Incident]:
+    return qs.filter(sla_state_q(state))
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    state: str
+    # Wall-clock seconds to the due time (negative when late); None for a closed case. For a
+    # paused case, what was left when it paused.
+    time_left_seconds: int | None
+    # The same in business hours of the incident's RM day (negative when late).
+    business_hours_left: float | None
+
+
+def sla_clock_of(
+    incident: Incident, *, now: datetime | None = None, soon_limit: datetime | None = None
+) -> SlaClock:
+    """The SLA state and the time left of one incident (needs `rm_subtype__version`). Pass
+    `soon_limit` (from `sla_due_soon_limit`) when doing many at once."""
+    now = now or timezone.now()
+    if incident.status == Incident.Status.CLOSED:
+        return SlaClock(SlaState.CLOSED, None, None)
+    version = incident.rm_subtype.version
+    day = {"day_start": version.rm_day_start_hour, "day_end": version.rm_day_end_hour}
+    at = incident.sla_paused_at or now
+    due = incident.sla_due_at
+    if due >= at:
+        business = business_hours_between(at, due, **day)
+    else:
+        business = -business_hours_between(due, at, **day)
+    left = (
+        int((due - at).total_seconds()),
+        round(business.total_seconds() / 3600, 2),
+    )
+    if incident.sla_paused_at is not None:
+        state = SlaState.PAUSED
+    elif due <= now or incident.sla_breached_at is not None:
+        state = SlaState.BREACHED
+    elif due <= (soon_limit or sla_due_soon_limit(now)):
+        state = SlaState.DUE_SOON
+    else:
+        state = SlaState.ON_TRACK
+    return SlaClock(state, *left)
+
+
+def incident_evidence_of(
+    user: Any, *, incident_id: int, evidence_id: int
+) -> IncidentEvidence | None:
+    """One evidence file of an incident the user may see, or None (the incident hidden, or the
+    file of another incident)."""
+    return (
+        IncidentEvidence.objects.filter(
+            pk=evidence_id,
+            incident_id=incident_id,
+            incident__in=incidents_visible_to(user).values("pk"),
+        )
+        .select_related("uploaded_by")
+        .first()
+    )
+
+
+# --- notifications (알림) -------------------------------------------------------------------
+
+
+def notifications_of(user: Any) -> QuerySet[IncidentNotification]:
+    """The user's notifications, newest first. One about a 성민감 case is left out for a user
+    who (no longer) may see such cases: the case does not exist for them."""
+    qs = IncidentNotification.objects.filter(user=user).select_related("incident")
+    if not may_see_sensitive_incidents(user):
+        qs = qs.filter(incident__sensitive=False)
+    return qs.order_by("-created_at", "-id")
+
+
+def unread_notification_count(user: Any) -> int:
+    return notifications_of(user).filter(read_at__isnull=True).count()

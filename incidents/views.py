@@ -90,7 +90,7 @@ def _filtered(
     elif status != QueueFilterForm.ALL:
         qs = qs.filter(status=status)
     if sla:
-        qs = qs.filter(queue.sla_state_q(sla, now=now, soon=soon))
+        qs = qs.filter(queue.sla_state_q(sla, now=now, soon_limit=soon))
     return qs, base
 
 
@@ -156,15 +156,13 @@ MEDIA = mark_safe(' <span class="tag media">언론·기관</span>')
 UNASSIGNED = mark_safe('<span class="note">미배정</span>')
 
 
-def _row(
-    incident: Incident, *, now: Any, soon: Any, day: queue.BusinessDay, user_pk: Any = None
-) -> dict[str, Any]:
+def _row(incident: Incident, *, now: Any, soon: Any, user_pk: Any = None) -> dict[str, Any]:
     """A queue row: the CSV's cells and the page's HTML. The page's rows are built here with
     format_html (every value escaped), not in the template: fifty rows of template lookups
     cost more than the rest of the page."""
     prefix = _row_prefix()
     sub = incident.rm_subtype
-    left = queue.time_left(incident, now=now, soon=soon, day=day)
+    left = queue.time_left(incident, now=now, soon=soon)
     parties = _party_names(incident)
     mine = incident.assignee_id == user_pk
     assign_me = ""
@@ -208,7 +206,7 @@ def _row_prefix() -> str:
 def incident_queue(request: HttpRequest) -> HttpResponse:
     """The queue: most urgent SLA first (or newest first), filtered, 50 a page by keyset."""
     version = queue.published_version()
-    now, soon, day = queue.now_and_soon(version)
+    now, soon = queue.now_and_soon()
     workers = worker_choices()
     form = _queue_form(request, workers, version)
     qs, base = _filtered(request, form, now, soon)
@@ -236,7 +234,7 @@ def incident_queue(request: HttpRequest) -> HttpResponse:
     current_sla = form.cleaned_data.get("sla", "")
     context = {
         "form": form,
-        "rows": [_row(i, now=now, soon=soon, day=day, user_pk=request.user.pk) for i in page.rows],
+        "rows": [_row(i, now=now, soon=soon, user_pk=request.user.pk) for i in page.rows],
         "page": page,
         "total": queue.count_label(every["total"]),
         "sla_chips": [
@@ -257,7 +255,7 @@ def incident_queue(request: HttpRequest) -> HttpResponse:
         "mine_query": _with(params, mine="" if form.cleaned_data.get("mine") else "on", after=""),
         "bulk_form": BulkAssignForm(workers=workers),
         "subtypes_by_category": form.subtypes_by_category(),
-        "imminent_hours": queue.imminent_hours(),
+        "due_soon_hours": queue.due_soon_hours(),
     }
     return render(request, "incidents/queue.html", context)
 
@@ -357,12 +355,14 @@ def incident_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered queue as CSV (UTF-8 with BOM for Excel), in the page's order, names
     masked; 성민감 cases only for those who may see them."""
     version = queue.published_version()
-    now, soon, day = queue.now_and_soon(version)
+    now, soon = queue.now_and_soon()
     form = _queue_form(request, worker_choices(), version)
     qs, _ = _filtered(request, form, now, soon)
     sort = form.cleaned_data.get("sort") or queue.Sort.SLA
     parts = [
-        part.select_related("rm_subtype__category", "assignee").prefetch_related("parties__account")
+        part.select_related(
+            "rm_subtype__category", "rm_subtype__version", "assignee"
+        ).prefetch_related("parties__account")
         for part in queue.export_order(qs, sort)
     ]
 
@@ -374,7 +374,7 @@ def incident_export(request: HttpRequest) -> StreamingHttpResponse:
         writer = csv.writer(_Echo())
         yield "\ufeff" + writer.writerow(CSV_HEADER)
         for incident in every():
-            left = queue.time_left(incident, now=now, soon=soon, day=day)
+            left = queue.time_left(incident, now=now, soon=soon)
             sub = incident.rm_subtype
             yield writer.writerow(
                 [
@@ -417,7 +417,7 @@ def _detail(
     transition_form: TransitionForm | None = None,
     assign_form: AssignForm | None = None,
 ) -> HttpResponse:
-    now, soon, day = queue.now_and_soon()
+    now, soon = queue.now_and_soon()
     shares = list(incident.shares.select_related("actor").order_by("-at", "-id"))
     parties = list(incident.parties.all())
     names = tuple(p.account.name for p in parties if p.account.name)
@@ -426,7 +426,7 @@ def _detail(
         # Masked like the parties: the full text is for the account's page, to those allowed.
         "description": mask_text(incident.description, names=names),
         "sub": incident.rm_subtype,
-        "left": queue.time_left(incident, now=now, soon=soon, day=day),
+        "left": queue.time_left(incident, now=now, soon=soon),
         "parties": parties,
         "events": list(incident.events.all()),
         "shares": shares,
@@ -525,7 +525,7 @@ def incident_dashboard(request: HttpRequest) -> HttpResponse:
     by_severity = dashboard.open_by_severity(visible)
     by_age = dashboard.open_by_age(visible)
     breaches = dashboard.breaches_this_week(visible)
-    now, soon, _ = queue.now_and_soon()
+    now, soon = queue.now_and_soon()
     return render(
         request,
         "incidents/dashboard.html",
@@ -536,7 +536,7 @@ def incident_dashboard(request: HttpRequest) -> HttpResponse:
             "breaches": breaches,
             "open_total": sum(r["count"] for r in by_severity),
             "overdue_now": visible.filter(
-                queue.sla_state_q(queue.SlaState.OVERDUE, now=now, soon=soon)
+                queue.sla_state_q(queue.SlaState.BREACHED, now=now, soon_limit=soon)
             ).count(),
             "week_total": sum(r["count"] for r in breaches["days"]),
             "chart_data": {

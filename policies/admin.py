@@ -397,3 +397,7 @@ class PenaltyRuleAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
         if db_field.name == "version":
             kwargs["queryset"] = PolicyVersion.objects.filter(status=PolicyVersion.Status.DRAFT)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# Insurance lines and the coverage rule versions register themselves (issue 13).
+from policies import admin_insurance  # noqa: E402, F401

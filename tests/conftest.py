@@ -98,6 +98,9 @@ def _policy_book_after_flush(request: pytest.FixtureRequest):
 
         if not PolicyVersion.objects.exists():
             load_seed_book()
+        from policies.insurance_services import load_coverage_rules
+
+        load_coverage_rules()  # adds only the versions missing by number
     yield
 
 

@@ -138,8 +138,15 @@ if PASSWORD_RESET_BY_MAIL:
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bosang@localhost")
 # Who receives the masked summaries of brand-risk RM incidents (seed 003 names 카모's jack).
 BRAND_RISK_CONTACT = env("BRAND_RISK_CONTACT", default="jack")
-# An open RM case with fewer business hours than this left shows as 임박 in the queue.
-RM_SLA_IMMINENT_HOURS = env.int("RM_SLA_IMMINENT_HOURS", default=4)
+# An open RM incident due within this many business hours is "due_soon" in the queue: long
+# enough to be worked before it is late (half of the RM day of 09-18).
+INCIDENTS_SLA_DUE_SOON_HOURS = env.int("INCIDENTS_SLA_DUE_SOON_HOURS", default=4)
+# RM notices (a breached SLA) are also e-mailed to users with an address, where mail can be sent
+# (EMAIL_URL); a mail that failed is tried again by the next sweeps for this many hours.
+INCIDENTS_MAIL_NOTIFICATIONS = env.bool(
+    "INCIDENTS_MAIL_NOTIFICATIONS", default=PASSWORD_RESET_BY_MAIL
+)
+INCIDENTS_MAIL_RETRY_HOURS = env.int("INCIDENTS_MAIL_RETRY_HOURS", default=24)
 
 # Content-Security-Policy: every script and style is a vendored file of ours; nothing inline.
 CONTENT_SECURITY_POLICY = {
@@ -244,6 +251,7 @@ SPECTACULAR_SETTINGS = {
         "RecipientKindEnum": "payouts.models.choices.RecipientKind",
         "IncidentStatusEnum": "incidents.models.rm.Incident.Status",
         "IncidentPartyRoleEnum": "incidents.models.rm.IncidentParty.Role",
+        "InsuranceKindEnum": "policies.models.insurance.InsuranceKind",
     },
 }
 
@@ -290,6 +298,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payouts.resume_stalled_grant_loads",
         "schedule": crontab(minute=35),
     },
+    # Every 5 minutes, day and night: RM cases whose SLA due time passed are marked breached
+    # and their assignees told. Due times fall on the hour or between (business hours are
+    # counted to the minute), so a breach is known at most 5 minutes late. Marking is a
+    # compare-and-set: two beats, or a run overlapping the next, mark each case once.
+    "incidents-sweep-sla-breaches": {
+        "task": "incidents.sweep_sla_breaches",
+        "schedule": crontab(minute="*/5"),
+    },
     # 10:00 KST, daytime so customers read it: coupon expiry reminders 7 and 3 days ahead.
     "payouts-coupon-expiry-reminders": {
         "task": "payouts.send_coupon_reminders",
@@ -325,6 +341,14 @@ CLAIMS_EVIDENCE_ROOT = env.path("CLAIMS_EVIDENCE_ROOT", default=BASE_DIR / "var"
 CLAIMS_EVIDENCE_MAX_BYTES = env.int("CLAIMS_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 CLAIMS_EVIDENCE_TYPES = env.list(
     "CLAIMS_EVIDENCE_TYPES", default=["image/jpeg", "image/png", "application/pdf"]
+)
+# RM incident evidence: the same checks (config.evidence), its own root and limits.
+INCIDENTS_EVIDENCE_ROOT = env.path(
+    "INCIDENTS_EVIDENCE_ROOT", default=BASE_DIR / "var" / "incidents"
+)
+INCIDENTS_EVIDENCE_MAX_BYTES = env.int("INCIDENTS_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+INCIDENTS_EVIDENCE_TYPES = env.list(
+    "INCIDENTS_EVIDENCE_TYPES", default=["image/jpeg", "image/png", "application/pdf"]
 )
 PAYOUTS_UPLOAD_ROOT = env.path("PAYOUTS_UPLOAD_ROOT", default=BASE_DIR / "var" / "payouts")
 # Notices go to the outbox table by default (read by the messaging service and by operators);

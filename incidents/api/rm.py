@@ -2,14 +2,15 @@
 the pipeline and assigning it. 성민감 incidents do not exist for users without
 `incidents.view_sensitive_incident`: 404 on every endpoint, absent from the list."""
 
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, permissions, serializers, status
+from rest_framework import generics, parsers, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,8 +18,24 @@ from rest_framework.views import APIView
 from config.api import ThrottleUnauthenticated, needs_permission
 from config.pagination import KeysetPagination
 from incidents import selectors
+from incidents.api.rm_serializers import (
+    AssignInputSerializer,
+    CategorySerializer,
+    IncidentDetailSerializer,
+    IncidentEvidenceInputSerializer,
+    IncidentEvidenceSerializer,
+    IncidentInputSerializer,
+    IncidentSerializer,
+    IncidentViolationInputSerializer,
+    IncidentViolationSerializer,
+    PauseInputSerializer,
+    ResumeInputSerializer,
+    ShareSerializer,
+    TransitionInputSerializer,
+)
+from incidents.api.serializers import lifts_when
 from incidents.filters import IncidentFilter
-from incidents.models import Incident, IncidentEvent, IncidentParty, Service
+from incidents.models import Incident
 from incidents.services.rm import (
     PartyInput,
     TransitionRefused,
@@ -27,164 +44,15 @@ from incidents.services.rm import (
     incident_share,
     incident_transition,
 )
-from policies.models import AccountKind, RmSeverity
+from incidents.services.rm_actions import incident_record_violation
+from incidents.services.rm_evidence import incident_evidence_add
+from incidents.services.rm_sla import SlaNotApplicable, incident_pause_sla, incident_resume_sla
 from policies.selectors import NoPublishedPolicy, rm_taxonomy
-
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 CanView = needs_permission("incidents.view_incident", "RM 사고 조회 권한이 필요합니다.")
 CanWork = needs_permission(
     "incidents.work_incident", "RM 사고 처리 권한(RM팀·관리자)이 필요합니다."
 )
-
-
-# --- shapes -------------------------------------------------------------------------------------
-
-
-class SubtypeSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]
-    definition = serializers.CharField(help_text="사고가이드 RM 기준의 정의")
-    insurance_exempt = serializers.BooleanField(help_text="보험 면책 유형")
-
-
-class CategorySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]
-    subtypes = SubtypeSerializer(many=True)
-
-
-class PartyInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(
-        choices=AccountKind.choices,
-        required=False,
-        help_text="계정 종류; 비우면 역할에서 정함 (제보자는 고객)",
-    )
-    external_id = serializers.CharField(max_length=64, help_text="플랫폼 계정 ID")
-    role = serializers.ChoiceField(choices=IncidentParty.Role.choices)
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-
-
-class IncidentInputSerializer(serializers.Serializer):
-    service = serializers.ChoiceField(choices=Service.choices)
-    category = serializers.CharField(max_length=40, help_text="RM 유형 코드, 예: criminal")
-    subtype = serializers.CharField(max_length=40, help_text="그 유형의 세부 유형 코드")
-    severity = serializers.ChoiceField(choices=RmSeverity.choices)
-    description = serializers.CharField(max_length=5000)
-    occurred_at = serializers.DateTimeField()
-    media_or_agency = serializers.BooleanField(default=False)
-    parties = PartyInputSerializer(many=True, required=False, max_length=20)  # type: ignore[call-arg]
-
-    def validate_occurred_at(self, value: datetime) -> datetime:
-        if value < EARLIEST:
-            raise serializers.ValidationError("발생 시각은 2000년 이후여야 합니다.")
-        return value
-
-
-class PartySerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=IncidentParty.Role.choices)
-    kind = serializers.ChoiceField(choices=AccountKind.choices)
-    external_id = serializers.CharField()
-    name = serializers.CharField(help_text="가림 처리됨, 예: 홍*동")
-    phone = serializers.CharField(help_text="가림 처리됨, 예: 010-****-5678")
-
-
-class TimelineSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=IncidentEvent.Kind.choices)
-    from_status = serializers.CharField(allow_blank=True)
-    to_status = serializers.CharField(allow_blank=True)
-    actor = serializers.CharField(allow_null=True, help_text="처리자 사용자 이름")
-    at = serializers.DateTimeField()
-    detail = serializers.CharField(allow_blank=True)
-    reason = serializers.CharField(allow_blank=True)
-
-
-class IncidentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=Incident.Status.choices)
-    service = serializers.ChoiceField(choices=Service.choices)
-    category = serializers.CharField()
-    category_label = serializers.CharField()
-    subtype = serializers.CharField()
-    subtype_label = serializers.CharField()
-    insurance_exempt = serializers.BooleanField()
-    severity = serializers.ChoiceField(choices=RmSeverity.choices)
-    description = serializers.CharField()
-    occurred_at = serializers.DateTimeField()
-    reported_at = serializers.DateTimeField()
-    media_or_agency = serializers.BooleanField()
-    assignee = serializers.CharField(allow_null=True, help_text="담당자 사용자 이름")
-    sla_due_at = serializers.DateTimeField(help_text="SLA 기한 (영업시간 기준)")
-    parties = PartySerializer(many=True)
-
-    def to_representation(self, instance: Incident) -> dict[str, Any]:
-        sub = instance.rm_subtype
-        return {
-            "id": instance.pk,
-            "status": instance.status,
-            "service": instance.service,
-            "category": instance.category,
-            "category_label": sub.category.label,
-            "subtype": instance.subtype,
-            "subtype_label": sub.label,
-            "insurance_exempt": sub.insurance_exempt,
-            "severity": instance.severity,
-            "description": instance.description,
-            "occurred_at": serializers.DateTimeField().to_representation(instance.occurred_at),
-            "reported_at": serializers.DateTimeField().to_representation(instance.reported_at),
-            "media_or_agency": instance.media_or_agency,
-            "assignee": instance.assignee.get_username() if instance.assignee else None,
-            "sla_due_at": serializers.DateTimeField().to_representation(instance.sla_due_at),
-            # Always masked here: the account's own page shows them whole to those allowed.
-            "parties": [
-                {
-                    "role": p.role,
-                    "kind": p.account.kind,
-                    "external_id": p.account.external_id,
-                    "name": p.account.masked_name,
-                    "phone": p.account.masked_phone,
-                }
-                for p in instance.parties.all()
-            ],
-        }
-
-
-class IncidentDetailSerializer(IncidentSerializer):
-    timeline = TimelineSerializer(many=True)
-
-    def to_representation(self, instance: Incident) -> dict[str, Any]:
-        body = super().to_representation(instance)
-        body["timeline"] = [
-            {
-                "kind": e.kind,
-                "from_status": e.from_status,
-                "to_status": e.to_status,
-                "actor": e.actor.get_username() if e.actor else None,
-                "at": serializers.DateTimeField().to_representation(e.at),
-                "detail": e.detail,
-                "reason": e.reason,
-            }
-            for e in instance.events.all()
-        ]
-        return body
-
-
-class TransitionInputSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=Incident.Status.choices)
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-
-
-class ShareSerializer(serializers.Serializer):
-    summary = serializers.CharField(
-        help_text="가림 처리된 요약 (이름·전화번호·차량번호·주민등록번호·주소)"
-    )
-    recipient = serializers.CharField(help_text="브랜드 리스크 담당자")
-    at = serializers.DateTimeField()
-
-
-class AssignInputSerializer(serializers.Serializer):
-    assignee = serializers.CharField(max_length=150, help_text="담당자 사용자 이름")
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -203,10 +71,12 @@ def _detail(request: Request, pk: int) -> Response:
     return Response(IncidentDetailSerializer(incident).data)
 
 
-def _visible_or_404(request: Request, pk: int) -> None:
+def _visible_or_404(request: Request, pk: int) -> Incident:
     # Checked before any write: a case the caller may not see answers as if it did not exist.
-    if not selectors.incidents_visible_to(request.user).filter(pk=pk).exists():
+    incident = selectors.incidents_visible_to(request.user).filter(pk=pk).first()
+    if incident is None:
         raise Http404
+    return incident
 
 
 class TaxonomyView(ThrottleUnauthenticated, APIView):
@@ -238,10 +108,17 @@ class IncidentListCreateView(ThrottleUnauthenticated, generics.ListAPIView):
         need = CanWork if self.request.method == "POST" else CanView
         return [permissions.IsAuthenticated(), need()]
 
+    def get_serializer_context(self) -> dict[str, Any]:
+        # One due-soon limit for the whole page: the same "now" for every row.
+        return {
+            **super().get_serializer_context(),
+            "soon_limit": selectors.sla_due_soon_limit(timezone.now()),
+        }
+
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (
             selectors.incidents_visible_to(self.request.user)
-            .select_related("rm_subtype__category")
+            .select_related("rm_subtype__category", "rm_subtype__version")
             .prefetch_related("parties__account")
         )
 
@@ -282,7 +159,7 @@ class IncidentListCreateView(ThrottleUnauthenticated, generics.ListAPIView):
         # only those with the permission see it.
         incident = (
             Incident.objects.prefetch_related("parties__account", "events__actor")
-            .select_related("rm_subtype__category", "assignee")
+            .select_related("rm_subtype__category", "rm_subtype__version", "assignee")
             .get(pk=incident.pk)
         )
         return Response(IncidentDetailSerializer(incident).data, status=status.HTTP_201_CREATED)
@@ -365,3 +242,182 @@ class IncidentShareView(ThrottleUnauthenticated, APIView):
         share = incident_share(incident_id=pk, actor=cast("User", request.user))
         body = {"summary": share.summary, "recipient": share.recipient, "at": share.at}
         return Response(ShareSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+_NOT_APPLICABLE = OpenApiResponse(description="종결된 사고: SLA 시계가 없음")
+
+
+class IncidentPauseView(ThrottleUnauthenticated, APIView):
+    """Stop the SLA clock while the case waits on an outside party (police, insurer, hospital).
+    Pausing a paused case changes nothing; a closed case is 409."""
+
+    permission_classes = [permissions.IsAuthenticated, CanWork]
+
+    @extend_schema(
+        request=PauseInputSerializer,
+        responses={200: IncidentDetailSerializer, 409: _NOT_APPLICABLE},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = PauseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = _visible_or_404(request, pk)
+        try:
+            incident_pause_sla(
+                incident=incident,
+                actor=cast("User", request.user),
+                reason=data.validated_data["reason"],
+            )
+        except SlaNotApplicable as exc:
+            return Response({"status": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return _detail(request, pk)
+
+
+class IncidentResumeView(ThrottleUnauthenticated, APIView):
+    """Start the SLA clock again: the due time moves on by the business hours it was paused.
+    Resuming a running clock changes nothing; a closed case is 409."""
+
+    permission_classes = [permissions.IsAuthenticated, CanWork]
+
+    @extend_schema(
+        request=ResumeInputSerializer,
+        responses={200: IncidentDetailSerializer, 409: _NOT_APPLICABLE},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = ResumeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = _visible_or_404(request, pk)
+        try:
+            incident_resume_sla(
+                incident=incident,
+                actor=cast("User", request.user),
+                reason=data.validated_data["reason"],
+            )
+        except SlaNotApplicable as exc:
+            return Response({"status": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+        return _detail(request, pk)
+
+
+class IncidentViolationView(ThrottleUnauthenticated, APIView):
+    """Record a violation on the account of one of the case's parties, through the accounts
+    service: the published penalty rule of that account's kind (트루카, 대리…) applies at its
+    threshold. 201 with the violation and what it set off; the same party and code again on
+    this case is 200 with the first one, nothing applied twice."""
+
+    permission_classes = [permissions.IsAuthenticated, CanWork]
+
+    @extend_schema(
+        request=IncidentViolationInputSerializer,
+        responses={
+            201: IncidentViolationSerializer,
+            200: IncidentViolationSerializer,
+            400: OpenApiResponse(
+                description="이 사고의 관계자가 아님, 그 계정 종류의 제재 기준에 없는 코드, "
+                "금액 누락"
+            ),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = IncidentViolationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = data.validated_data
+        incident = _visible_or_404(request, pk)
+        try:
+            outcome = incident_record_violation(
+                incident=incident,
+                actor=cast("User", request.user),
+                party=given["party"],
+                code=given["code"],
+                amount=given.get("amount"),
+                reason=given["reason"],
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        party, violation = outcome.party, outcome.violation
+        body = {
+            "party": {
+                "id": party.pk,
+                "role": party.role,
+                "kind": party.account.kind,
+                "external_id": party.account.external_id,
+                "name": party.account.masked_name,
+                "phone": party.account.masked_phone,
+            },
+            "violation": {
+                "code": violation.code,
+                "occurred_at": violation.occurred_at,
+                "amount": violation.amount,
+                "source": violation.source,
+            },
+            "restrictions": [
+                {
+                    "code": r.code,
+                    "label": r.label,
+                    "scope": r.scope,
+                    "since": r.since,
+                    "until": r.until,
+                    "lifts_when": lifts_when(r),
+                    "source": r.source,
+                }
+                for r in outcome.restrictions
+            ],
+            "reviews": [
+                {"code": r.code, "label": r.label, "action": r.action, "opened_at": r.opened_at}
+                for r in outcome.reviews
+            ],
+        }
+        return Response(
+            IncidentViolationSerializer(body).data,
+            status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
+        )
+
+
+class IncidentEvidenceView(ThrottleUnauthenticated, APIView):
+    """Attach an evidence file (multipart `file`): its type judged from its bytes, kept with
+    its SHA-256, size and who uploaded it; a timeline row."""
+
+    permission_classes = [permissions.IsAuthenticated, CanWork]
+    # The file takes multipart; every other endpoint JSON.
+    parser_classes = [parsers.MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": IncidentEvidenceInputSerializer},
+        responses={201: IncidentEvidenceSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        incident = _visible_or_404(request, pk)
+        data = IncidentEvidenceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            evidence = incident_evidence_add(
+                incident=incident,
+                actor=cast("User", request.user),
+                upload=data.validated_data["file"],
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return Response(IncidentEvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+
+class IncidentEvidenceFileView(ThrottleUnauthenticated, APIView):
+    """Download an evidence file, as an attachment of its type, to those who may see the
+    incident (404 otherwise, as for the incident). `X-Content-SHA256` carries its hash."""
+
+    permission_classes = [permissions.IsAuthenticated, CanView]
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int, evidence_id: int) -> FileResponse:
+        evidence = selectors.incident_evidence_of(
+            request.user, incident_id=pk, evidence_id=evidence_id
+        )
+        if evidence is None:
+            raise Http404
+        answer = FileResponse(
+            evidence.file.open("rb"),
+            as_attachment=True,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
+        answer["X-Content-SHA256"] = evidence.sha256
+        return answer

@@ -43,4 +43,29 @@ urlpatterns = [
         rm.IncidentShareView.as_view(),
         name="api-rm-incident-share",
     ),
+    path(
+        "incidents/<int:pk>/pause/",
+        rm.IncidentPauseView.as_view(),
+        name="api-rm-incident-pause",
+    ),
+    path(
+        "incidents/<int:pk>/violations/",
+        rm.IncidentViolationView.as_view(),
+        name="api-rm-incident-violations",
+    ),
+    path(
+        "incidents/<int:pk>/evidence/",
+        rm.IncidentEvidenceView.as_view(),
+        name="api-rm-incident-evidence",
+    ),
+    path(
+        "incidents/<int:pk>/evidence/<int:evidence_id>/",
+        rm.IncidentEvidenceFileView.as_view(),
+        name="api-rm-incident-evidence-file",
+    ),
+    path(
+        "incidents/<int:pk>/resume/",
+        rm.IncidentResumeView.as_view(),
+        name="api-rm-incident-resume",
+    ),
 ]

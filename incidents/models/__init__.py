@@ -8,6 +8,8 @@ from incidents.models.choices import (
     ReviewDecision,
     SourceKind,
 )
+from incidents.models.evidence import IncidentEvidence
+from incidents.models.notifications import IncidentNotification
 from incidents.models.penalties import Restriction, Review, Violation, source_label
 from incidents.models.rm import Incident, IncidentEvent, IncidentParty, IncidentShare, Service
 
@@ -18,6 +20,8 @@ __all__ = [
     "EventKind",
     "Incident",
     "IncidentEvent",
+    "IncidentEvidence",
+    "IncidentNotification",
     "IncidentParty",
     "IncidentShare",
     "PersonalDataAccess",

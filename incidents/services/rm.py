@@ -26,6 +26,8 @@ from incidents.models import (
     SourceKind,
 )
 from incidents.services.accounts import account_get_or_create
+from incidents.services.rm_sla import incident_resume_locked
+from incidents.services.timeline import incident_event
 from incidents.sla import business_hours_add
 from policies.models import AccountKind, RmSeverity, RmSubtype
 from policies.selectors import current_version, rm_subtype
@@ -55,29 +57,6 @@ class PartyInput:
     kind: str = ""
     name: str = ""
     phone: str = ""
-
-
-def _event(
-    incident: Incident,
-    *,
-    kind: str,
-    actor: User | None,
-    at: datetime,
-    detail: str = "",
-    reason: str = "",
-    before: str = "",
-    after: str = "",
-) -> IncidentEvent:
-    return IncidentEvent.objects.create(
-        incident=incident,
-        kind=kind,
-        actor=actor,
-        at=at,
-        detail=detail[:200],
-        reason=reason,
-        from_status=before,
-        to_status=after,
-    )
 
 
 def incident_sla_due(*, subtype: RmSubtype, severity: str, reported_at: datetime) -> datetime:
@@ -150,7 +129,7 @@ def incident_create(
                 continue
             seen.add((account.pk, party.role))
             IncidentParty.objects.create(incident=incident, account=account, role=party.role)
-        _event(
+        incident_event(
             incident,
             kind=IncidentEvent.Kind.CREATED,
             actor=actor,
@@ -195,9 +174,14 @@ def incident_transition(
             )
         if to in Incident.REASON_REQUIRED and not reason:
             raise ValidationError({"reason": ["이 상태로 바꾸려면 사유가 필요합니다."]})
+        now = timezone.now()
+        if to == Incident.Status.CLOSED and incident.sla_paused_at is not None:
+            # A closed case has no clock: the pause ends with it, its due time moved on as
+            # on any resume, so the record says how long the outside party took.
+            incident_resume_locked(incident, actor=actor, now=now, reason="종결로 일시정지 해제")
         incident.status = to
         incident.save(update_fields=["status", "updated_at"])
-        _event(
+        incident_event(
             incident,
             kind=IncidentEvent.Kind.TRANSITION,
             actor=actor,
@@ -231,7 +215,7 @@ def incident_assign(
             return incident
         incident.assignee = user
         incident.save(update_fields=["assignee", "updated_at"])
-        _event(
+        incident_event(
             incident,
             kind=IncidentEvent.Kind.ASSIGNED,
             actor=actor,
@@ -281,7 +265,7 @@ def incident_share(*, incident_id: int, actor: User | None) -> IncidentShare:
             actor=actor,
             at=now,
         )
-        _event(
+        incident_event(
             incident,
             kind=IncidentEvent.Kind.SHARED,
             actor=actor,

@@ -23,6 +23,16 @@ from policies.models.choices import (
     Trigger,
     violation_code,
 )
+from policies.models.insurance import (
+    MANDATORY_KINDS,
+    BandAxis,
+    CoverageBand,
+    CoverageMinimum,
+    CoverageRulesAreFixed,
+    CoverageRuleVersion,
+    InsuranceKind,
+    InsuranceLine,
+)
 from policies.models.outcomes import Effect, TierOutcome
 from policies.models.penalties import PenaltyRule
 from policies.models.rm import RmCategory, RmSeverity, RmSubtype
@@ -34,16 +44,24 @@ from policies.models.versions import (
 )
 
 __all__ = [
+    "MANDATORY_KINDS",
     "TIER_CHOICES",
     "AccountKind",
     "AmountMethod",
+    "BandAxis",
     "Category",
     "ConditionOp",
+    "CoverageBand",
+    "CoverageMinimum",
+    "CoverageRuleVersion",
+    "CoverageRulesAreFixed",
     "Effect",
     "EffectType",
     "FareBand",
     "Fault",
     "Instrument",
+    "InsuranceKind",
+    "InsuranceLine",
     "LiftCondition",
     "OutcomeKind",
     "Party",

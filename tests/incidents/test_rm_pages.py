@@ -2,7 +2,7 @@
 self assignment, CSV), the incident page (transition, assign, share, errors in Korean), the
 dashboard; 성민감 cases absent for users without the permission everywhere on them."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +13,7 @@ from config.roles import RM_SENSITIVE
 from incidents import queue
 from incidents.models import Incident, IncidentEvent, IncidentShare
 from incidents.services.rm import PartyInput, incident_create, incident_transition
+from incidents.sla import business_hours_between, is_business_day
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -133,64 +134,75 @@ def test_each_filter(rm, rm_user, query, expect):  # type: ignore[no-untyped-def
     assert shown == expect
 
 
-def test_sla_states_from_due_pause_and_status(rm):
+def test_sla_states_from_due_pause_breach_and_status(rm):
     now = timezone.now()
-    overdue = file(reported_at=now - timedelta(days=20))
+    late = file(reported_at=now - timedelta(days=20))
     paused = file(reported_at=now - timedelta(days=20))
     Incident.objects.filter(pk=paused.pk).update(sla_paused_at=now - timedelta(days=19))
     fine = file(severity="low")
     Incident.objects.filter(pk=fine.pk).update(sla_due_at=now + timedelta(days=30))
     soon = file()
     Incident.objects.filter(pk=soon.pk).update(sla_due_at=now + timedelta(minutes=1))
-    expect = {"overdue": overdue, "paused": paused, "on_track": fine, "imminent": soon}
-    for state, incident in expect.items():
+    # A breach once marked keeps the case 기한 초과 (the selectors' rule), even if due later.
+    marked = file()
+    Incident.objects.filter(pk=marked.pk).update(
+        sla_due_at=now + timedelta(days=30), sla_breached_at=now - timedelta(hours=1)
+    )
+    expect = {
+        "breached": {late, marked},
+        "paused": {paused},
+        "on_track": {fine},
+        "due_soon": {soon},
+    }
+    every = {late, paused, fine, soon, marked}
+    for state, incidents in expect.items():
         html = page_text(rm.get(f"/incidents/?sla={state}"))
-        shown = [i for i in expect.values() if f'value="{i.pk}"' in html]
-        assert shown == [incident], state
+        assert {i for i in every if f'value="{i.pk}"' in html} == incidents, state
     chips = page_text(rm.get("/incidents/"))
-    assert "지연 <b>1</b>" in chips and "일시정지 <b>1</b>" in chips
+    assert "기한 초과 <b>2</b>" in chips and "일시정지 <b>1</b>" in chips
 
 
-def test_time_left_counts_business_hours_only():
-    day = queue.BusinessDay(9, 18)
+def test_business_hours_between_counts_whole_days_like_a_walk():
     # Friday 17:00 → Monday 10:00 KST (2026-12-04 → 12-07): one hour Friday, one Monday.
     start = datetime(2026, 12, 4, 17, tzinfo=KST)
     end = datetime(2026, 12, 7, 10, tzinfo=KST)
-    assert queue.business_seconds_between(start, end, day) == 2 * 3600
-    assert queue.business_seconds_between(end, start, day) == -2 * 3600
-    # A week with 한글날 (Fri 10-09) and the 개천절 alternative holiday (Mon 10-05): 3 days.
-    week = queue.business_seconds_between(
-        datetime(2026, 10, 5, 0, tzinfo=KST), datetime(2026, 10, 12, 0, tzinfo=KST), day
+    assert business_hours_between(start, end, 9, 18) == timedelta(hours=2)
+    assert business_hours_between(end, start, 9, 18) == timedelta(0)
+    # A week with the 개천절 alternative holiday (Mon 10-05) and 한글날 (Fri 10-09): 3 days.
+    week = business_hours_between(
+        datetime(2026, 10, 5, 0, tzinfo=KST), datetime(2026, 10, 12, 0, tzinfo=KST), 9, 18
     )
-    assert week == 3 * 9 * 3600
-    # Years apart: the same as walking day by day.
-    far = queue.business_seconds_between(
-        datetime(2024, 1, 1, 12, tzinfo=KST), datetime(2026, 3, 4, 15, 30, tzinfo=KST), day
-    )
-    walked = 0
-    d = datetime(2024, 1, 1, tzinfo=KST).date()
-    from incidents.sla import is_business_day
+    assert week == timedelta(hours=27)
+    # Years apart, and a day ending at midnight: the same as walking day by day.
+    for day_end in (18, 24):
+        far = business_hours_between(
+            datetime(2024, 1, 1, 12, tzinfo=KST),
+            datetime(2026, 3, 4, 15, 30, tzinfo=KST),
+            9,
+            day_end,
+        )
+        walked = timedelta(0)
+        d = date(2024, 1, 1)
+        while d <= date(2026, 3, 4):
+            if is_business_day(d):
+                lo = 12 if d == date(2024, 1, 1) else 9
+                hi = 15.5 if d == date(2026, 3, 4) else day_end
+                walked += timedelta(hours=max(0, hi - lo))
+            d += timedelta(days=1)
+        assert far == walked
 
-    while d <= datetime(2026, 3, 4).date():
-        if is_business_day(d):
-            lo = 12 if d == datetime(2024, 1, 1).date() else 9
-            hi = 15.5 if d == datetime(2026, 3, 4).date() else 18
-            walked += max(0, hi - max(lo, 9)) * 3600
-        d += timedelta(days=1)
-    assert far == walked
 
-
-def test_time_left_text(rm):
+def test_time_left_text():
     incident = file()
-    now = timezone.now()
-    day = queue.BusinessDay(9, 18)
-    incident.sla_due_at = queue.business_hours_add(now, 3, day_start=9, day_end=18)
-    incident.sla_due_at += timedelta(minutes=20)
-    left = queue.time_left(incident, now=now, soon=now, day=day)
-    assert left.text in ("남은 3시간 20분", "남은 3시간 19분")
-    incident.sla_due_at = now - timedelta(days=30)
-    left = queue.time_left(incident, now=now, soon=now, day=day)
-    assert left.over and left.text.endswith("초과")
+    now = datetime(2026, 12, 7, 10, tzinfo=KST)  # a Monday
+    incident.sla_due_at = datetime(2026, 12, 7, 13, 20, tzinfo=KST)
+    left = queue.time_left(incident, now=now, soon=now)
+    assert left.text == "남은 3시간 20분" and not left.over
+    incident.sla_due_at = datetime(2026, 12, 4, 17, tzinfo=KST)  # Friday: 1 h + 1 h
+    left = queue.time_left(incident, now=now, soon=now)
+    assert left.over and left.text == "2시간 초과"
+    incident.sla_paused_at = datetime(2026, 12, 4, 16, tzinfo=KST)
+    assert queue.time_left(incident, now=now, soon=now).text == "일시정지 · 남은 1시간"
 
 
 def test_keyset_pages_keep_the_filters_and_walk_every_case_once(rm, monkeypatch):

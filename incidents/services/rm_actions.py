@@ -1,0 +1,109 @@
+"""Actions RM takes from an incident on the case's parties and its money: recording a violation
+on a party's account (through the accounts service, so the 트루카 and 대리 penalty rules act)
+and the over-limit insurance amounts. Each writes its timeline row in the same transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.models import (
+    Incident,
+    IncidentEvent,
+    IncidentParty,
+    Restriction,
+    Review,
+    SourceKind,
+    Violation,
+)
+from incidents.services.timeline import incident_event
+from incidents.services.violations import violation_record
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class IncidentViolation:
+    """A violation recorded from an incident and what its rule did then."""
+
+    party: IncidentParty
+    violation: Violation
+    created: bool
+    restrictions: list[Restriction] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
+
+
+def _lock(incident_id: int) -> Incident:
+    return Incident.objects.select_for_update(of=("self",)).get(pk=incident_id)
+
+
+def incident_record_violation(
+    *,
+    incident: Incident,
+    actor: User | None,
+    party: int,
+    code: str,
+    amount: int | None = None,
+    reason: str,
+) -> IncidentViolation:
+    """Record `code` on the account of the incident's party (an IncidentParty id), dated when
+    the incident occurred, under the published penalty rule of that account's kind; the rule's
+    action (ban, suspension, review) applies at its threshold.
+
+    Idempotent per incident, party account and code (the accounts service's source key
+    `incident:<id>`): a second call returns the first violation, applies nothing and writes no
+    second timeline row. Raises ValidationError for a party of another incident, a code not in
+    the rules for the account's kind, or a missing amount where the rule adds amounts up."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["위반을 기록하는 사유가 필요합니다."]})
+    with transaction.atomic():
+        # Locked: two RM users recording on one case are checked one after the other.
+        locked = _lock(incident.pk)
+        target = (
+            IncidentParty.objects.select_related("account")
+            .filter(incident=locked, pk=party)
+            .first()
+        )
+        if target is None:
+            raise ValidationError({"party": ["이 사고의 관계자가 아닙니다."]})
+        account = target.account
+        ref = str(locked.pk)
+        before = Violation.objects.filter(
+            account=account, code=code, source_kind=SourceKind.INCIDENT, source_ref=ref
+        ).first()
+        violation = violation_record(
+            kind=account.kind,
+            external_id=account.external_id,
+            code=code,
+            occurred_at=locked.occurred_at,
+            amount=amount,
+            note=f"RM 사고 #{locked.pk}: {reason}",
+            source_kind=SourceKind.INCIDENT,
+            source_ref=ref,
+            actor=actor,
+        )
+        created = before is None
+        if created:
+            amount_text = f", {amount:,}원" if amount is not None else ""
+            incident_event(
+                locked,
+                kind=IncidentEvent.Kind.VIOLATION,
+                actor=actor,
+                at=timezone.now(),
+                detail=f"{target.get_role_display()} {account.masked_name or account.external_id}"
+                f": {violation.rule.name}{amount_text}",
+                reason=reason,
+            )
+    return IncidentViolation(
+        party=target,
+        violation=violation,
+        created=created,
+        restrictions=list(violation.restrictions.order_by("id")),
+        reviews=list(violation.reviews.order_by("id")),
+    )

@@ -1,0 +1,220 @@
+"""The SLA clock of an incident: paused while the case waits on an outside party (police,
+insurer, hospital…), resumed with its due time moved on by the business hours that passed, and
+the sweep that marks a breach once and tells the assignee."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.models import Incident, IncidentEvent, IncidentNotification
+from incidents.services.timeline import incident_event
+from incidents.sla import business_hours_between, business_time_add
+
+logger = logging.getLogger(__name__)
+
+
+class SlaNotApplicable(Exception):
+    """The case has no clock to pause or resume (it is closed)."""
+
+
+def duration_label(span: timedelta) -> str:
+    """'3시간 30분' (minutes rounded down; seconds are below what RM reads)."""
+    minutes = int(span.total_seconds()) // 60
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}시간 {minutes}분" if minutes else f"{hours}시간"
+
+
+def _local(at: datetime) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+
+
+def _locked(incident_id: int) -> Incident:
+    # Locked: a pause and a resume (or a close) of one case at once run one after the other,
+    # and the second sees what the first did.
+    return (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("rm_subtype__version")
+        .get(pk=incident_id)
+    )
+
+
+def incident_pause_sla(*, incident: Incident, actor: User | None, reason: str) -> Incident:
+    """Stop the case's SLA clock while it waits on an outside party. Pausing a paused case does
+    nothing; a closed case raises SlaNotApplicable; the reason (whom we wait for) is required."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["일시정지 사유(기다리는 외부 기관 등)가 필요합니다."]})
+    with transaction.atomic():
+        locked = _locked(incident.pk)
+        if locked.status == Incident.Status.CLOSED:
+            raise SlaNotApplicable("종결된 사고는 SLA를 일시정지할 수 없습니다.")
+        if locked.sla_paused_at is not None:
+            return locked
+        now = timezone.now()
+        locked.sla_paused_at = now
+        locked.save(update_fields=["sla_paused_at", "updated_at"])
+        incident_event(
+            locked,
+            kind=IncidentEvent.Kind.SLA_PAUSED,
+            actor=actor,
+            at=now,
+            detail=f"SLA 일시정지 (기한이던 시각 {_local(locked.sla_due_at)})",
+            reason=reason,
+        )
+    return locked
+
+
+def incident_resume_locked(
+    incident: Incident, *, actor: User | None, now: datetime, reason: str = ""
+) -> None:
+    """End the pause of an incident the caller holds locked (inside its transaction): the due
+    time moves on by the business time the pause lasted; the timeline says by how much."""
+    paused_at = incident.sla_paused_at
+    if paused_at is None:
+        return
+    version = incident.rm_subtype.version
+    day = {"day_start": version.rm_day_start_hour, "day_end": version.rm_day_end_hour}
+    paused_for = business_hours_between(paused_at, now, **day)
+    if paused_for > timedelta(0):
+        # Added to the old due time, not counted again from now: a case paused after its due
+        # time stays late by as much as it was.
+        incident.sla_due_at = business_time_add(incident.sla_due_at, paused_for, **day)
+    incident.sla_paused_at = None
+    incident.save(update_fields=["sla_paused_at", "sla_due_at", "updated_at"])
+    incident_event(
+        incident,
+        kind=IncidentEvent.Kind.SLA_RESUMED,
+        actor=actor,
+        at=now,
+        detail=f"SLA 재개: 정지 영업시간 {duration_label(paused_for)}, "
+        f"새 기한 {_local(incident.sla_due_at)}",
+        reason=reason,
+    )
+
+
+def incident_resume_sla(*, incident: Incident, actor: User | None, reason: str = "") -> Incident:
+    """Start the clock again. Resuming a running clock does nothing; a closed case raises
+    SlaNotApplicable."""
+    with transaction.atomic():
+        locked = _locked(incident.pk)
+        if locked.status == Incident.Status.CLOSED:
+            raise SlaNotApplicable("종결된 사고는 SLA를 재개할 수 없습니다.")
+        incident_resume_locked(locked, actor=actor, now=timezone.now(), reason=reason.strip())
+    return locked
+
+
+# --- the breach sweep -------------------------------------------------------------------------
+
+
+def _overdue(now: datetime) -> dict[str, object]:
+    """What makes a case late for the sweep: open, its clock running, due, not yet marked."""
+    return {
+        "sla_breached_at__isnull": True,
+        "sla_paused_at__isnull": True,
+        "sla_due_at__lte": now,
+    }
+
+
+def incident_sla_mark_breach(*, incident_id: int, now: datetime) -> bool:
+    """Mark one late case breached, once: a compare-and-set on `sla_breached_at`, so two sweeps
+    (two beat processes, a retried task) mark it once, write one timeline row and notify its
+    assignee (if any) once. Returns whether this call marked it."""
+    with transaction.atomic():
+        marked = (
+            Incident.objects.filter(pk=incident_id, **_overdue(now))
+            .exclude(status=Incident.Status.CLOSED)
+            .update(sla_breached_at=now)
+        )
+        if marked != 1:
+            return False
+        incident = Incident.objects.select_related("assignee").get(pk=incident_id)
+        due = _local(incident.sla_due_at)
+        incident_event(
+            incident,
+            kind=IncidentEvent.Kind.SLA_BREACHED,
+            actor=None,
+            at=now,
+            detail=f"SLA 기한 초과 (기한 {due})",
+        )
+        if incident.assignee is None:
+            return True
+        # The message names the case and its due time only: it may be read in a mailbox.
+        IncidentNotification.objects.get_or_create(
+            user=incident.assignee,
+            incident=incident,
+            kind=IncidentNotification.Kind.SLA_BREACHED,
+            defaults={
+                "message": f"RM 사고 #{incident.pk}의 SLA 기한({due})이 지났습니다.",
+                "created_at": now,
+            },
+        )
+    return True
+
+
+def incident_notification_mail(*, notification_id: int) -> bool:
+    """E-mail one notification to its user if mail is on (INCIDENTS_MAIL_NOTIFICATIONS) and
+    the user has an address; at most once (claimed by a compare-and-set on `mailed_at`, given
+    back if sending fails so the next sweep tries again). Runs outside any transaction."""
+    if not settings.INCIDENTS_MAIL_NOTIFICATIONS:
+        return False
+    notification = IncidentNotification.objects.select_related("user").get(pk=notification_id)
+    address = notification.user.email
+    if not address:
+        return False
+    now = timezone.now()
+    claimed = IncidentNotification.objects.filter(
+        pk=notification_id, mailed_at__isnull=True
+    ).update(mailed_at=now)
+    if claimed != 1:
+        return False
+    try:
+        send_mail(
+            subject=f"[보상 RM] {notification.get_kind_display()}: "
+            f"RM 사고 #{notification.incident_id}",
+            message=notification.message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[address],
+        )
+    except OSError:  # SMTP errors are OSErrors: the server is down or refused us
+        logger.exception("notification %s: mail not sent", notification_id)
+        IncidentNotification.objects.filter(pk=notification_id, mailed_at=now).update(
+            mailed_at=None
+        )
+        return False
+    return True
+
+
+def incident_sla_sweep_breaches(*, now: datetime | None = None) -> int:
+    """Mark every open, running case whose due time has passed as breached (each once), notify
+    the assignees, then e-mail the notices not yet mailed (those of an earlier run whose mail
+    failed too, within INCIDENTS_MAIL_RETRY_HOURS). Returns how many cases it marked."""
+    now = now or timezone.now()
+    late = (
+        Incident.objects.filter(**_overdue(now))
+        .exclude(status=Incident.Status.CLOSED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    marked = 0
+    # One short transaction per case: a retry after a crash redoes only the unmarked ones.
+    for incident_id in late.iterator(chunk_size=500):
+        marked += incident_sla_mark_breach(incident_id=incident_id, now=now)
+    if marked:
+        logger.info("SLA sweep: %s case(s) marked breached", marked)
+    pending = IncidentNotification.objects.filter(
+        kind=IncidentNotification.Kind.SLA_BREACHED,
+        mailed_at__isnull=True,
+        created_at__gte=now - timedelta(hours=settings.INCIDENTS_MAIL_RETRY_HOURS),
+    ).exclude(user__email="")
+    if settings.INCIDENTS_MAIL_NOTIFICATIONS:
+        for notification_id in pending.values_list("pk", flat=True):
+            incident_notification_mail(notification_id=notification_id)
+    return marked
