@@ -219,3 +219,58 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         allowed = Incident.TRANSITIONS.get(incident.status, ())
         _choice(self, "to").choices = [(s, Incident.Status(s).label) for s in allowed]
+
+
+class SlaPauseForm(forms.Form):
+    reason = forms.CharField(
+        label="사유",
+        max_length=2000,
+        help_text="기다리는 외부 기관 (경찰, 보험사, 병원 등).",
+        error_messages={"required": "일시정지 사유(기다리는 외부 기관 등)가 필요합니다."},
+    )
+
+
+class SlaResumeForm(forms.Form):
+    reason = forms.CharField(label="사유", max_length=2000, required=False)
+
+
+class IncidentViolationForm(forms.Form):
+    """A violation on one of the incident's parties: the code from the published penalty
+    rules (the service refuses a code outside the party's kind of account)."""
+
+    party = forms.TypedChoiceField(
+        label="관계자", coerce=int, error_messages={"required": "관계자를 고르세요."}
+    )
+    code = forms.ChoiceField(label="위반", error_messages={"required": "위반을 고르세요."})
+    amount = forms.IntegerField(
+        label="금액(원)",
+        required=False,
+        min_value=0,
+        max_value=10**12,
+        help_text="사고 손해액처럼 금액으로 누적되는 위반만.",
+    )
+    reason = forms.CharField(
+        label="사유",
+        max_length=500,
+        error_messages={"required": "위반을 기록하는 사유가 필요합니다."},
+    )
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        parties = list(incident.parties.all())
+        _choice(self, "party").choices = [
+            ("", "관계자 선택"),
+            *(
+                (p.pk, f"{p.get_role_display()} {p.account.masked_name or p.account.external_id}")
+                for p in parties
+            ),
+        ]
+        kinds = {str(p.account.get_kind_display()) for p in parties}
+        _choice(self, "code").choices = [
+            ("", "위반 선택"),
+            *((kind, codes) for kind, codes in code_choices() if kind in kinds),
+        ]
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label="파일", error_messages={"required": "올릴 파일을 고르세요."})

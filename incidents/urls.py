@@ -12,4 +12,14 @@ urlpatterns = [
     path("<int:pk>/assign/", views.incident_assign_page, name="incident-assign"),
     path("<int:pk>/transition/", views.incident_transition_page, name="incident-transition"),
     path("<int:pk>/share/", views.incident_share_page, name="incident-share"),
+    path("<int:pk>/pause/", views.incident_pause_page, name="incident-pause"),
+    path("<int:pk>/resume/", views.incident_resume_page, name="incident-resume"),
+    path("<int:pk>/violations/", views.incident_violation_page, name="incident-violation"),
+    path("<int:pk>/evidence/", views.incident_evidence_page, name="incident-evidence"),
+    path(
+        "<int:pk>/evidence/<int:evidence_id>/",
+        views.incident_evidence_file,
+        name="incident-evidence-file",
+    ),
+    path("notifications/", views.incident_notifications, name="incident-notifications"),
 ]

@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import (
+    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -38,13 +39,18 @@ from incidents import queue, selectors
 from incidents.forms import (
     AssignForm,
     BulkAssignForm,
+    EvidenceForm,
+    IncidentViolationForm,
     QueueFilterForm,
+    SlaPauseForm,
+    SlaResumeForm,
     TransitionForm,
     taxonomy_for,
     worker_choices,
 )
 from incidents.masking import mask_text
 from incidents.models import Incident
+from incidents.services.notifications import incident_notification_mark_read
 from incidents.services.rm import (
     TransitionRefused,
     incident_assign,
@@ -52,6 +58,9 @@ from incidents.services.rm import (
     incident_transition,
     incidents_assign,
 )
+from incidents.services.rm_actions import incident_record_violation
+from incidents.services.rm_evidence import incident_evidence_add
+from incidents.services.rm_sla import SlaNotApplicable, incident_pause_sla, incident_resume_sla
 
 WORK = "incidents.work_incident"
 
@@ -256,6 +265,7 @@ def incident_queue(request: HttpRequest) -> HttpResponse:
         "bulk_form": BulkAssignForm(workers=workers),
         "subtypes_by_category": form.subtypes_by_category(),
         "due_soon_hours": queue.due_soon_hours(),
+        "unread": selectors.unread_notification_count(request.user),
     }
     return render(request, "incidents/queue.html", context)
 
@@ -416,6 +426,10 @@ def _detail(
     *,
     transition_form: TransitionForm | None = None,
     assign_form: AssignForm | None = None,
+    pause_form: SlaPauseForm | None = None,
+    violation_form: IncidentViolationForm | None = None,
+    evidence_form: EvidenceForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     now, soon = queue.now_and_soon()
     shares = list(incident.shares.select_related("actor").order_by("-at", "-id"))
@@ -434,8 +448,14 @@ def _detail(
         "transition_form": transition_form or TransitionForm(incident=incident),
         "assign_form": assign_form or AssignForm(incident=incident),
         "is_mine": incident.assignee_id == request.user.pk,
+        "pause_form": pause_form or SlaPauseForm(),
+        "resume_form": SlaResumeForm(),
+        "violation_form": violation_form or IncidentViolationForm(incident=incident),
+        "evidence_form": evidence_form or EvidenceForm(),
+        "evidence": list(incident.evidence.all()),
+        "excess": incident.excess,
     }
-    return render(request, "incidents/detail.html", context)
+    return render(request, "incidents/detail.html", context, status=status)
 
 
 @rm_page
@@ -500,6 +520,142 @@ def incident_share_page(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"브랜드 리스크 담당자({share.recipient})에게 가림 요약을 공유했습니다."
     )
     return HttpResponseRedirect(reverse("incident-detail", args=[pk]))
+
+
+@rm_page
+@require_POST
+def incident_pause_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stop the SLA clock while the case waits on an outside party (the reason says whom)."""
+    incident = _incident_or_404(request, pk)
+    form = SlaPauseForm(request.POST)
+    if form.is_valid():
+        try:
+            incident_pause_sla(
+                incident=incident,
+                actor=cast("User", request.user),
+                reason=form.cleaned_data["reason"],
+            )
+        except SlaNotApplicable as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "SLA를 일시정지했습니다.")
+            return HttpResponseRedirect(reverse("incident-detail", args=[pk]))
+    return _detail(request, incident, pause_form=form)
+
+
+@rm_page
+@require_POST
+def incident_resume_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start the clock again; the due time moves on by the business hours paused."""
+    incident = _incident_or_404(request, pk)
+    form = SlaResumeForm(request.POST)
+    if form.is_valid():
+        try:
+            incident_resume_sla(
+                incident=incident,
+                actor=cast("User", request.user),
+                reason=form.cleaned_data["reason"],
+            )
+        except SlaNotApplicable as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "SLA를 재개했습니다. 기한이 멈춘 영업시간만큼 늦춰졌습니다.")
+    return HttpResponseRedirect(reverse("incident-detail", args=[pk]))
+
+
+@rm_page
+@require_POST
+def incident_violation_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a violation on a party's account through the accounts service (its rule acts)."""
+    incident = _incident_or_404(request, pk)
+    form = IncidentViolationForm(request.POST, incident=incident)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            recorded = incident_record_violation(
+                incident=incident,
+                actor=cast("User", request.user),
+                party=data["party"],
+                code=data["code"],
+                amount=data["amount"],
+                reason=data["reason"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            said = f"위반을 기록했습니다: {recorded.violation.rule.name}"
+            if not recorded.created:
+                said = f"이 사고로 이미 기록된 위반입니다: {recorded.violation.rule.name}"
+            done = [r.label for r in recorded.restrictions] + [
+                "재심사 요청" for _ in recorded.reviews
+            ]
+            if done:
+                said += f" → {', '.join(done)}"
+            messages.success(request, said)
+            return HttpResponseRedirect(reverse("incident-detail", args=[pk]))
+    return _detail(request, incident, violation_form=form)
+
+
+@rm_page
+@require_POST
+def incident_evidence_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach a file (type judged from its bytes, size limit, SHA-256) to the case."""
+    incident = _incident_or_404(request, pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            evidence = incident_evidence_add(
+                incident=incident,
+                actor=cast("User", request.user),
+                upload=form.cleaned_data["file"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"증빙을 올렸습니다: {evidence.original_name} (SHA-256 {evidence.sha256[:12]}…)",
+            )
+            return HttpResponseRedirect(reverse("incident-detail", args=[pk]))
+    return _detail(request, incident, evidence_form=form)
+
+
+@rm_page
+@require_GET
+def incident_evidence_file(request: HttpRequest, pk: int, evidence_id: int) -> FileResponse:
+    """Download an evidence file, to those who may see the case (404 otherwise)."""
+    evidence = selectors.incident_evidence_of(request.user, incident_id=pk, evidence_id=evidence_id)
+    if evidence is None:
+        raise Http404("증빙을 찾을 수 없습니다.")
+    answer = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    answer["X-Content-SHA256"] = evidence.sha256
+    return answer
+
+
+@rm_page
+def incident_notifications(request: HttpRequest) -> HttpResponse:
+    """The user's RM notices (알림), newest first; POST marks one (or all) read. A notice about a
+    성민감 case is absent for users who may not see such cases."""
+    if request.method == "POST":
+        raw = request.POST.get("id", "")
+        notification_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+        if raw and notification_id is None:
+            messages.error(request, "알림 번호가 올바르지 않습니다.")
+        else:
+            marked = incident_notification_mark_read(
+                user=cast("User", request.user), notification_id=notification_id
+            )
+            messages.success(request, f"알림 {marked}건을 읽음으로 표시했습니다.")
+        return HttpResponseRedirect(reverse("incident-notifications"))
+    notices = list(selectors.notifications_of(request.user)[:200])
+    return render(request, "incidents/notifications.html", {"notices": notices})
 
 
 def _add_errors(form: Any, exc: ValidationError) -> None:
