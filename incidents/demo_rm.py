@@ -17,6 +17,7 @@ from incidents.services.rm import (
     incident_share,
     incident_transition,
 )
+from incidents.services.rm_sla import incident_pause_sla, incident_sla_mark_breach
 
 MARK = "[데모]"
 S = Incident.Status
@@ -129,4 +130,20 @@ def seed(stdout: OutputWrapper) -> None:
             if step == S.CLOSED and incident.must_share:
                 incident_share(incident_id=incident.pk, actor=actor)
             incident_transition(incident_id=incident.pk, to=step, actor=actor, reason="데모 처리")
+    # One case waits on the insurer; the late ones are marked as the beat sweep would have,
+    # five minutes after each fell due (so this week's breaches spread over their days).
+    waiting = Incident.objects.filter(
+        description__startswith=MARK, subtype="over_limit", service="truka"
+    ).first()
+    if waiting is not None:
+        incident_pause_sla(
+            incident=waiting, actor=users.get("rm"), reason="보험사 손해사정 회신 대기"
+        )
+    late = Incident.objects.filter(
+        description__startswith=MARK, sla_due_at__lt=now, sla_paused_at__isnull=True
+    ).exclude(status=S.CLOSED)
+    for incident in late:
+        incident_sla_mark_breach(
+            incident_id=incident.pk, now=incident.sla_due_at + timedelta(minutes=5)
+        )
     stdout.write(f"  데모 RM 사고: {len(CASES)}건 (RM 대기열 /incidents/)")

@@ -92,7 +92,7 @@ class QueueFilterForm(forms.Form):
         workers: list[tuple[str, str]],
         **kwargs: Any,
     ):
-        from incidents.queue import SlaState, Sort
+        from incidents.queue import SLA_ORDER, Sort
 
         super().__init__(*args, **kwargs)
         # The taxonomy the user may know of (`taxonomy_for`): a 성민감 category is not offered
@@ -113,7 +113,7 @@ class QueueFilterForm(forms.Form):
             ("none", "미배정"),
             *workers,
         ]
-        _choice(self, "sla").choices = [("", "전체"), *SlaState.choices]
+        _choice(self, "sla").choices = [("", "전체"), *((s.value, s.label) for s in SLA_ORDER)]
         _choice(self, "sort").choices = Sort.choices
 
     def label_categories(self, counts: dict[str, int]) -> None:

@@ -40,6 +40,9 @@ OPEN = ~Q(status=CLOSED)
 # The SLA states of the chips, with their counts (closed cases are not counted).
 RUNNING_STATES = (SlaState.BREACHED, SlaState.DUE_SOON, SlaState.ON_TRACK, SlaState.PAUSED)
 
+# The order of the SLA filter and chips: what needs work first.
+SLA_ORDER = (*RUNNING_STATES, SlaState.CLOSED)
+
 __all__ = ["SlaState", "sla_state_q"]
 
 

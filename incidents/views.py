@@ -254,7 +254,7 @@ def incident_queue(request: HttpRequest) -> HttpResponse:
                 "query": _with(params, sla=value, after=""),
                 "on": current_sla == value,
             }
-            for value, label in queue.SlaState.choices
+            for value, label in ((s.value, s.label) for s in queue.SLA_ORDER)
         ],
         "current_sla": current_sla,
         "next_query": _with(params, after=page.next_cursor or "") if page.next_cursor else "",
