@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         "default (open, SLA due first)": "/incidents/",
         "내 담당": "/incidents/?mine=on",
         "category criminal": "/incidents/?category=criminal",
-        "SLA 지연": "/incidents/?sla=overdue",
+        "SLA 기한 초과": "/incidents/?sla=breached",
         "page 2 (keyset)": page2,
         "newest first": "/incidents/?sort=new",
     }

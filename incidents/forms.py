@@ -50,13 +50,30 @@ def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
 
 
+# A published version's taxonomy never changes (the models and the book-part trigger refuse
+# it), so the queue reads it once per process. Keyed by the publication time too: a test
+# database rolled back may give another version the same id.
+_TAXONOMIES: dict[tuple[int, Any], list[Any]] = {}
+
+
+def _published_taxonomy(version: Any) -> list[Any]:
+    if version.published_at is None:
+        return rm_taxonomy(version=version)
+    key = (version.pk, version.published_at)
+    if key not in _TAXONOMIES:
+        if len(_TAXONOMIES) > 16:
+            _TAXONOMIES.clear()
+        _TAXONOMIES[key] = rm_taxonomy(version=version)
+    return _TAXONOMIES[key]
+
+
 def taxonomy_for(user: Any, version: Any = None) -> list[Any]:
     """The published (or given) version's categories the user may know of (성민감 only with
     the permission), with their subtypes."""
     from incidents.selectors import may_see_sensitive_incidents
 
     try:
-        taxonomy = rm_taxonomy(version=version)
+        taxonomy = _published_taxonomy(version) if version is not None else rm_taxonomy()
     except NoPublishedPolicy:
         return []
     sensitive_ok = may_see_sensitive_incidents(user)

@@ -413,3 +413,12 @@ def test_all_statuses_page_open_cases_first_then_closed_across_the_boundary(rm, 
         assert open_dues == sorted(open_dues)
     else:
         assert order == sorted(order, reverse=True)
+
+
+def test_the_queue_page_makes_the_same_few_queries_however_many_rows(
+    rm, django_assert_max_num_queries
+):
+    for n in range(12):
+        file(subtype="violence" if n % 2 else "theft")
+    with django_assert_max_num_queries(16):
+        assert rm.get("/incidents/").status_code == 200
