@@ -1,9 +1,11 @@
 """The RM team's pages: the queue (filters, SLA time left, keyset pages, bulk assignment, CSV
-export), an incident (timeline, sharing, transition, assignment) and the dashboard.
+export), an incident (timeline, sharing, transition, assignment, SLA pause, a party's
+violation, evidence), the user's notices and the dashboard.
 
 Every page needs `incidents.work_incident`; a 성민감 case is a 404 and absent from every list,
 count and export for users without `incidents.view_sensitive_incident`. Every change goes
-through `incidents.services.rm`; a refusal is a Korean form error, never a 500.
+through the services (`incidents.services.rm`, `rm_sla`, `rm_actions`, `rm_evidence`); a
+refusal is a Korean form error, never a 500.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The RM incident queue in the console, read-only for now: the queue with its filters, and an
-incident's page with its parties (masked) and timeline. Changes go through the API's services
-until the queue page of issue 12 exists. 성민감 cases are left out of the queryset for users
-without the permission, so the list, its counts and the page all act as if they did not exist.
+"""The RM incident queue in the console, read-only: the list with its filters, and an
+incident's page with its parties (masked) and timeline. The RM team works cases on the pages
+(`/incidents/`) and through the API, both on the services. 성민감 cases are left out of the
+queryset for users without the permission, so the list, its counts and the page all act as if
+they did not exist.
 """
 
 from django.contrib import admin
