@@ -422,3 +422,24 @@ def test_the_queue_page_makes_the_same_few_queries_however_many_rows(
         file(subtype="violence" if n % 2 else "theft")
     with django_assert_max_num_queries(16):
         assert rm.get("/incidents/").status_code == 200
+
+
+def test_the_dashboard_buckets_ages_and_breaches_by_day_of_this_week(rm):
+    from incidents import dashboard
+
+    now = datetime(2026, 12, 10, 15, tzinfo=KST)  # a Thursday
+    old = file(reported_at=now - timedelta(days=40))
+    recent = file(reported_at=now - timedelta(hours=5))
+    Incident.objects.filter(pk=old.pk).update(sla_breached_at=datetime(2026, 12, 8, 9, tzinfo=KST))
+    # Last week's breach and a closed case do not count.
+    Incident.objects.filter(pk=recent.pk).update(
+        sla_breached_at=datetime(2026, 12, 6, 9, tzinfo=KST)
+    )
+    done = file(reported_at=now - timedelta(days=2))
+    Incident.objects.filter(pk=done.pk).update(status="closed")
+    visible = Incident.objects.all()
+    ages = {r["label"]: r["count"] for r in dashboard.open_by_age(visible, now=now)}
+    assert ages == {"1일 미만": 1, "1~3일": 0, "3~7일": 0, "7~30일": 0, "30일 이상": 1}
+    week = dashboard.breaches_this_week(visible, now=now)
+    assert [d["label"] for d in week["days"]][:2] == ["12/7 (월)", "12/8 (화)"]
+    assert [d["count"] for d in week["days"]] == [0, 1, 0, 0, 0, 0, 0]
