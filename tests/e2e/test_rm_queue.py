@@ -93,6 +93,13 @@ def test_rm_filters_assigns_transitions_and_shares(page, live_server, cases):
     assert "최*윤" in page.inner_text("pre.summary")
     assert IncidentShare.objects.filter(incident=cases["major"]).count() == 1
     assert "영상 확보" in page.inner_text("table.grid >> nth=-1")  # the timeline's reason
+
+    # The dashboard draws its charts from the page's JSON under the CSP.
+    page.click("nav >> text=RM 현황")
+    page.wait_for_function(
+        "() => window.Chart && Chart.getChart(document.getElementById('category-chart'))"
+    )
+    assert "보험 사고" in page.inner_text("main")
     assert seen == []
 
 
