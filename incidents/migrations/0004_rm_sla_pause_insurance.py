@@ -4,35 +4,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0003_rm_incidents'),
+        ("incidents", "0003_rm_incidents"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='incident',
-            name='insurer_limit',
-            field=models.PositiveBigIntegerField(blank=True, help_text='한도 초과 사고일 때 보험사의 한도, 원 단위.', null=True, verbose_name='보험사 보상 한도(원)'),
+            model_name="incident",
+            name="insurer_limit",
+            field=models.PositiveBigIntegerField(
+                blank=True,
+                help_text="한도 초과 사고일 때 보험사의 한도, 원 단위.",
+                null=True,
+                verbose_name="보험사 보상 한도(원)",
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='loss_amount',
-            field=models.PositiveBigIntegerField(blank=True, help_text='사고로 확인된 손해액, 원 단위.', null=True, verbose_name='손해액(원)'),
+            model_name="incident",
+            name="loss_amount",
+            field=models.PositiveBigIntegerField(
+                blank=True,
+                help_text="사고로 확인된 손해액, 원 단위.",
+                null=True,
+                verbose_name="손해액(원)",
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='sla_breached_at',
-            field=models.DateTimeField(blank=True, help_text='초과 점검이 기한 초과를 처음 확인한 시각.', null=True, verbose_name='SLA 초과 확인 시각'),
+            model_name="incident",
+            name="sla_breached_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="초과 점검이 기한 초과를 처음 확인한 시각.",
+                null=True,
+                verbose_name="SLA 초과 확인 시각",
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='sla_paused_at',
-            field=models.DateTimeField(blank=True, help_text='외부 기관 회신 대기 중이면 그 시작 시각.', null=True, verbose_name='SLA 일시정지 시각'),
+            model_name="incident",
+            name="sla_paused_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="외부 기관 회신 대기 중이면 그 시작 시각.",
+                null=True,
+                verbose_name="SLA 일시정지 시각",
+            ),
         ),
         migrations.AlterField(
-            model_name='incidentevent',
-            name='kind',
-            field=models.CharField(choices=[('created', '접수'), ('transition', '상태 변경'), ('assigned', '담당자 지정'), ('shared', '브랜드 리스크 공유'), ('sla_paused', 'SLA 일시정지'), ('sla_resumed', 'SLA 재개'), ('sla_breached', 'SLA 초과'), ('updated', '내용 수정'), ('evidence', '증빙 추가'), ('violation', '위반 기록'), ('claim_linked', '클레임 연결')], max_length=16, verbose_name='구분'),
+            model_name="incidentevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "접수"),
+                    ("transition", "상태 변경"),
+                    ("assigned", "담당자 지정"),
+                    ("shared", "브랜드 리스크 공유"),
+                    ("sla_paused", "SLA 일시정지"),
+                    ("sla_resumed", "SLA 재개"),
+                    ("sla_breached", "SLA 초과"),
+                    ("updated", "내용 수정"),
+                    ("evidence", "증빙 추가"),
+                    ("violation", "위반 기록"),
+                    ("claim_linked", "클레임 연결"),
+                ],
+                max_length=16,
+                verbose_name="구분",
+            ),
         ),
     ]
