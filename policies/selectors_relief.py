@@ -47,6 +47,11 @@ def program_by_code(code: str) -> ReliefProgram:
 _RULES: dict[int, ProgramRules] = {}
 
 
+def forget_relief_rules() -> None:
+    """Drop the kept snapshots (tests: a flushed database may reuse a version's id)."""
+    _RULES.clear()
+
+
 def program_rules(*, version: ReliefProgramVersion) -> ProgramRules:
     """The rules snapshot of `version` (drafts are read afresh every time)."""
     cached = _RULES.get(version.pk)

@@ -164,3 +164,74 @@ def relief_version_publish(*, version_id: int, actor: Any) -> ReliefProgramVersi
         _event(version, before=Status.DRAFT, after=Status.PUBLISHED, actor=actor, note=version.note)
         version.refresh_from_db()
     return version
+
+
+_PRESET_VERSION_FIELDS = (
+    "name",
+    "note",
+    "services",
+    "budget",
+    "audit_sample_percent",
+    "audit_seed",
+    "committee_award_min",
+    "committee_award_max",
+    "saturday_weeks",
+    "transport_support_per_night",
+    "transport_support_cap",
+    "transport_nights",
+    "transport_hours",
+)
+
+
+def relief_presets_load(presets: list[dict[str, Any]] | None = None) -> list[ReliefProgram]:
+    """The presets of `policies.seed_relief` as programs with a published version 1, for a
+    database that lacks them (the data migration 0017 does the same from its frozen copy)."""
+    from policies import seed_relief
+    from policies.models import (
+        ReliefDriverBand,
+        ReliefEvidence,
+        ReliefGrant,
+        ReliefLossTier,
+        ReliefProgramSegment,
+        ReliefWindow,
+    )
+
+    parts: dict[str, Any] = {
+        "segments": ReliefProgramSegment,
+        "loss_tiers": ReliefLossTier,
+        "grants": ReliefGrant,
+        "driver_bands": ReliefDriverBand,
+        "windows": ReliefWindow,
+        "evidence": ReliefEvidence,
+    }
+    loaded = []
+    with transaction.atomic():
+        for spec in presets if presets is not None else seed_relief.PRESETS:
+            if ReliefProgram.objects.filter(code=spec["code"]).exists():
+                continue
+            program = ReliefProgram.objects.create(code=spec["code"], name=spec["name"])
+            v = spec["version"]
+            version = ReliefProgramVersion.objects.create(
+                program=program,
+                number=1,
+                outage_start=datetime.datetime.fromisoformat(v["outage_start"]),
+                outage_end=datetime.datetime.fromisoformat(v["outage_end"]),
+                saturday_reference_date=(
+                    datetime.date.fromisoformat(v["saturday_reference_date"])
+                    if v["saturday_reference_date"]
+                    else None
+                ),
+                **{f: v[f] for f in _PRESET_VERSION_FIELDS},
+            )
+            for key, model in parts.items():
+                for row in spec[key]:
+                    if key == "windows":
+                        row = {
+                            **row,
+                            "start_date": datetime.date.fromisoformat(row["start_date"]),
+                            "end_date": datetime.date.fromisoformat(row["end_date"]),
+                        }
+                    model.objects.create(version=version, **row)
+            relief_version_publish(version_id=version.pk, actor=None)
+            loaded.append(program)
+    return loaded

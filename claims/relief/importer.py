@@ -41,6 +41,7 @@ from claims.relief.models import (
     ReliefApplicationGrant,
     ReliefImport,
 )
+from payouts.services.enqueue import delay_after_commit
 from policies.models import AccountKind, ReliefChannel, ReliefSegment
 from policies.relief import (
     KST,
@@ -73,6 +74,7 @@ MAX_LOSS_DIGITS = 18  # 원, fits a bigint
 MAX_SMALL = 32767  # PositiveSmallIntegerField
 
 Status = ReliefApplication.Status
+RUN_IMPORT_TASK = "claims.relief_import_run"
 
 
 def _one_of(values: list[str]) -> str:
@@ -133,6 +135,12 @@ def relief_import_create(
         original_name=original_name[:255],
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+
+
+def relief_import_enqueue(*, import_id: int) -> None:
+    """Queue the run once the caller's transaction commits (a lost enqueue leaves the import
+    pending; `relief_import_run` may be called again for it)."""
+    delay_after_commit(RUN_IMPORT_TASK, import_id, what=f"relief import {import_id}")
 
 
 def relief_import_run(*, import_id: int) -> ReliefImport:
