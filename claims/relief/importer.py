@@ -23,6 +23,7 @@ import datetime
 import io
 import logging
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -392,8 +393,8 @@ def _check(cursor: Any, stage: str, errors: str, rules: ProgramRules) -> None:
     cursor.execute(
         """CREATE OR REPLACE FUNCTION pg_temp.relief_try_ts(v text) RETURNS timestamptz AS $$
         BEGIN
-            IF v !~ ('^\\d{4}-\\d{2}-\\d{2}([ T]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?'
-                     || '(Z|[+-]\\d{2}(:?\\d{2})?)?$') THEN
+            IF v !~ ('^\\d{4}-\\d{2}-\\d{2}([ T]([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,6})?)?'
+                     || '(Z|[+-]\\d{2}(:?\\d{2})?)?)?$') THEN
                 RETURN NULL;
             END IF;
             IF v ~ '(Z|[+-]\\d{2}(:?\\d{2})?)$' AND v ~ 'T|\\s' THEN
@@ -665,9 +666,19 @@ def _write_report(job: ReliefImport, errors: str) -> int:
 # -- elsewhere (SQLite): the same checks, row by row ------------------------------------------
 
 
+# The forms the SQL path's relief_try_ts accepts, so both paths agree on every cell.
+ISO_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([ T]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?"
+    r"(Z|[+-]\d{2}(:?\d{2})?)?)?$",
+    re.ASCII,
+)
+
+
 def _parse_ts(value: str, now: datetime.datetime) -> datetime.datetime | None:
     if not value:
         return now
+    if not ISO_TIME.match(value):
+        return None
     try:
         parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -704,7 +715,8 @@ def check_row(
     elif segment in SEGMENTS_WITH_BUSINESS_NUMBER:
         bad("business_number", MSG["business_number_missing"])
     loss_text = cells["reported_loss"].replace(",", "")
-    if not (loss_text == "" or (loss_text.isdigit() and len(loss_text) <= MAX_LOSS_DIGITS)):
+    loss_ok = loss_text.isascii() and loss_text.isdigit() and len(loss_text) <= MAX_LOSS_DIGITS
+    if not (loss_text == "" or loss_ok):
         bad("reported_loss", MSG["reported_loss"])
     if cells["damage"] not in DamageClass.values:
         bad("damage", MSG["damage"])
@@ -750,7 +762,7 @@ def check_row(
         "applicant_external_id": ext,
         "applicant_name": cells["name"],
         "business_number": bn,
-        "reported_loss": int(loss_text) if loss_text.isdigit() else 0,
+        "reported_loss": int(loss_text) if loss_ok else 0,
         "damage": cells["damage"],
         "channel": cells["channel"],
         "submitted_at": submitted,
