@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from claims.relief import importer
+from claims.relief import import_python, importer
 from claims.relief.generate import generate
 from claims.relief.models import ReliefApplication, ReliefImport
 from claims.relief.services import Applicant, relief_application_create
@@ -214,7 +214,7 @@ def test_the_python_path_decides_like_the_sql_path(tmp_path):
     )
     ReliefApplication.objects.all().delete()
     job = importer.relief_import_create(program="outage-1015", source=path, original_name="g.csv")
-    importer._run_python(job, current_rules(code="outage-1015"))
+    import_python.run_python(job, current_rules(code="outage-1015"))
     job.refresh_from_db()
     python = sorted(
         ReliefApplication.objects.filter(source_import=job).values_list("source_line", "status")
@@ -301,7 +301,7 @@ def test_both_paths_agree_on_odd_cells(tmp_path):
     )
     ReliefApplication.objects.all().delete()
     job = importer.relief_import_create(program="outage-1015", source=path, original_name="o.csv")
-    importer._run_python(job, current_rules(code="outage-1015"))
+    import_python.run_python(job, current_rules(code="outage-1015"))
     job.refresh_from_db()
     python = sorted(
         ReliefApplication.objects.filter(source_import=job).values_list(
