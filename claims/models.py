@@ -253,3 +253,29 @@ class ClaimEvidence(models.Model):
             "image/png": "PNG 이미지",
             "application/pdf": "PDF",
         }.get(self.content_type, self.content_type)
+
+
+# Relief applications live in their own package (claims.relief); imported here so Django
+# registers them with the claims app.
+from claims.relief.models import (  # noqa: E402
+    DamageClass,
+    ReliefApplication,
+    ReliefApplicationEvent,
+    ReliefApplicationGrant,
+    ReliefImport,
+    ReporterType,
+)
+
+__all__ = [
+    "Claim",
+    "ClaimDecision",
+    "ClaimEvent",
+    "ClaimEvidence",
+    "DamageClass",
+    "EscalatedClaim",
+    "ReliefApplication",
+    "ReliefApplicationEvent",
+    "ReliefApplicationGrant",
+    "ReliefImport",
+    "ReporterType",
+]

@@ -252,6 +252,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "incidents.models.rm.Incident.Status",
         "IncidentPartyRoleEnum": "incidents.models.rm.IncidentParty.Role",
         "InsuranceKindEnum": "policies.models.insurance.InsuranceKind",
+        "ReliefApplicationStatusEnum": "claims.relief.models.ReliefApplication.Status",
+        "ReliefImportStatusEnum": "claims.relief.models.ReliefImport.Status",
     },
 }
 
@@ -381,3 +383,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# Relief bulk imports: the uploaded CSVs and their error reports.
+RELIEF_IMPORT_ROOT = env.path("RELIEF_IMPORT_ROOT", default=BASE_DIR / "var" / "relief")
