@@ -284,9 +284,10 @@ _SIGNATURES = {
 _TYPE_LABELS = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF"}
 
 
-def claim_evidence_add(*, claim_id: int, actor: User, upload: UploadedFile) -> ClaimEvidence:
-    """Attach a file to the claim. Raises ClaimInputError (on `file`) past the size limit or
-    for a type not accepted, judged from the file's bytes; the SHA-256 is of what is kept."""
+def evidence_check(upload: UploadedFile) -> tuple[str, str, int]:
+    """The upload's type (judged from its bytes), SHA-256 and size, for any evidence store
+    (claims, relief applications). Raises ClaimInputError (on `file`) past the size limit, for
+    an empty file or for a type not accepted."""
     limit = settings.CLAIMS_EVIDENCE_MAX_BYTES
     size = upload.size or 0
     if size == 0:
@@ -310,14 +311,21 @@ def claim_evidence_add(*, claim_id: int, actor: User, upload: UploadedFile) -> C
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    return kind, digest.hexdigest(), size
+
+
+def claim_evidence_add(*, claim_id: int, actor: User, upload: UploadedFile) -> ClaimEvidence:
+    """Attach a file to the claim. Raises ClaimInputError (on `file`) past the size limit or
+    for a type not accepted, judged from the file's bytes; the SHA-256 is of what is kept."""
+    kind, sha256, size = evidence_check(upload)
     name = os.path.basename(upload.name or "evidence")[:255]
     with transaction.atomic():
         claim = _locked(claim_id)
         evidence = ClaimEvidence(
-            claim=claim, original_name=name, sha256=digest.hexdigest(), size=size,
+            claim=claim, original_name=name, sha256=sha256, size=size,
             content_type=kind, uploaded_by=actor,
         )  # fmt: skip
-        evidence.file.save(f"{claim.pk}-{digest.hexdigest()[:16]}", upload, save=False)
+        evidence.file.save(f"{claim.pk}-{sha256[:16]}", upload, save=False)
         evidence.save()
         ClaimEvent.objects.create(
             claim=claim, from_status=claim.status, to_status=claim.status,
