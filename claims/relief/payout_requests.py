@@ -56,8 +56,11 @@ def payout_key(application_id: int, instrument: str) -> str:
     return f"relief:{application_id}:{instrument}"
 
 
+_RECIPIENT_KINDS = frozenset(RecipientKind.values)
+
+
 def _recipient_kind(applicant_kind: str, segment: str) -> str:
-    if applicant_kind in RecipientKind.values:
+    if applicant_kind in _RECIPIENT_KINDS:
         return applicant_kind
     return RECIPIENT_OF_SEGMENT[ReliefSegment(segment)]
 
