@@ -32,8 +32,17 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "rowpenalty": ["view"],
             "effect": ["view"],
             "penaltyrule": ["view"],
+            "reliefprogram": ["view"],
+            "reliefprogramversion": ["view"],
         },
-        "claims": {"claim": ["view", "add"], "claimdecision": ["view"], "claimevent": ["view"]},
+        "claims": {
+            "claim": ["view", "add"],
+            "claimdecision": ["view"],
+            "claimevent": ["view"],
+            "reliefapplication": ["view", "add"],
+            "reliefapplicationgrant": ["view"],
+            "reliefapplicationevent": ["view"],
+        },
         "incidents": {
             "account": ["view"],
             "violation": ["view"],
@@ -50,6 +59,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "escalatedclaim": ["view"],
             "claimdecision": ["view"],
             "claimevent": ["view"],
+            "reliefapplication": ["view", "add"],
+            "reliefapplicationgrant": ["view"],
+            "reliefapplicationevent": ["view"],
+            "reliefimport": ["view", "add"],
         },
         "policies": {
             "policyversion": ["view", "add", "change"],
@@ -62,6 +75,15 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "effect": ["view", "add", "change", "delete"],
             "penaltyrule": ["view", "add", "change", "delete"],
             "policyversionevent": ["view"],
+            "reliefprogram": ["view"],
+            "reliefprogramversion": ["view", "add", "change"],
+            "reliefprogramsegment": ["view", "add", "change", "delete"],
+            "relieflosstier": ["view", "add", "change", "delete"],
+            "reliefgrant": ["view", "add", "change", "delete"],
+            "reliefdriverband": ["view", "add", "change", "delete"],
+            "reliefwindow": ["view", "add", "change", "delete"],
+            "reliefevidence": ["view", "add", "change", "delete"],
+            "reliefversionevent": ["view"],
         },
         "incidents": {
             "account": ["view"],
@@ -85,7 +107,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "notification": ["view"],
         },
         "custom": {
-            "policies": ["quote_policy", "publish_policyversion"],
+            "policies": [
+                "quote_policy",
+                "publish_policyversion",
+                "publish_reliefprogramversion",
+            ],
             "claims": ["view_all_claim"],
             "payouts": [
                 "retry_payoutrequest",

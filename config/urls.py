@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("policies.api.urls")),
     path("", include("payouts.api.urls")),
     path("", include("claims.api.urls")),
+    path("", include("claims.relief.api.urls")),
     path("", include("incidents.api.urls")),
 ]
 

@@ -397,3 +397,7 @@ class PenaltyRuleAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
         if db_field.name == "version":
             kwargs["queryset"] = PolicyVersion.objects.filter(status=PolicyVersion.Status.DRAFT)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# Relief programs have their own module; imported here so the admin site registers them.
+from policies import admin_relief  # noqa: E402, F401

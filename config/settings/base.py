@@ -355,3 +355,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# Relief bulk imports: the uploaded CSVs and their error reports.
+RELIEF_IMPORT_ROOT = env.path("RELIEF_IMPORT_ROOT", default=BASE_DIR / "var" / "relief")

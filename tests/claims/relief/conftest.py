@@ -1,0 +1,84 @@
+import pytest
+
+SB = {
+    "program": "outage-1015",
+    "segment": "small_business",
+    "applicant": {
+        "kind": "business",
+        "external_id": "B-1",
+        "name": "홍길동",
+        "business_number": "123-45-67890",
+    },
+    "reported_loss": 300_000,
+    "damage": "paid_service",
+    "channel": "web",
+    "submitted_at": "2022-10-20T10:00:00+09:00",
+}
+USER = {
+    "program": "outage-1015",
+    "segment": "user",
+    "applicant": {"kind": "customer", "external_id": "C-1", "name": "김민수"},
+    "damage": "no_loss",
+    "channel": "web",
+    "submitted_at": "2022-10-20T10:00:00+09:00",
+}
+DRIVER = {
+    "program": "outage-1015",
+    "segment": "driver",
+    "applicant": {"kind": "driver", "external_id": "D-1", "name": "박기사"},
+    "damage": "free_service_loss",
+    "channel": "partner",
+    "submitted_at": "2022-12-12T10:00:00+09:00",
+    "saturdays_worked": 13,
+    "nights_worked": 2,
+}
+
+
+@pytest.fixture(autouse=True)
+def _relief_presets(request: pytest.FixtureRequest):
+    """Relief snapshots are per database; a flushed one (transactional tests) gets the
+    presets back like a fresh database has them."""
+    from policies.selectors_relief import forget_relief_rules
+
+    forget_relief_rules()
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("_django_db_helper")
+        from policies.services_relief import relief_presets_load
+
+        relief_presets_load()
+    yield
+    forget_relief_rules()
+
+
+@pytest.fixture
+def file_relief(api_as, agent):
+    def file(payload, user=None, **changes):
+        body = {**payload, **changes}
+        return api_as(user or agent).post("/api/v1/relief/applications/", body, format="json")
+
+    return file
+
+
+def csv_text(rows: list[dict[str, str]]) -> str:
+    from claims.relief.importer import COLUMNS
+
+    lines = [",".join(COLUMNS)]
+    for row in rows:
+        lines.append(",".join(str(row.get(c, "")) for c in COLUMNS))
+    return "\n".join(lines) + "\n"
+
+
+def row(**values: str) -> dict[str, str]:
+    base = {
+        "segment": "small_business",
+        "kind": "business",
+        "external_id": "B-1",
+        "name": "홍길동",
+        "business_number": "1234567890",
+        "reported_loss": "100000",
+        "damage": "paid_service",
+        "channel": "web",
+        "submitted_at": "2022-10-20T10:00:00+09:00",
+    }
+    return {**base, **values}
