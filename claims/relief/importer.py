@@ -41,6 +41,7 @@ from claims.relief.models import (
     ReliefApplicationGrant,
     ReliefImport,
 )
+from claims.relief.payout_requests import relief_import_payouts_create
 from payouts.services.enqueue import delay_after_commit
 from policies.models import AccountKind, ReliefChannel, ReliefSegment
 from policies.relief import (
@@ -293,6 +294,9 @@ def _run_postgresql(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
         _progress(job.pk, stage="등록 중")
         with transaction.atomic():
             counts = _land(job, stage, rules, total)
+            # The approved rows' payout requests commit with the rows (set-based, chunked).
+            _progress(job.pk, stage="지급 요청 생성 중")
+            relief_import_payouts_create(import_id=job.pk)
             rejected = _write_report(job, errors)
             counts["rejected"] = rejected
             # The import row is written here, in the landing transaction, so its counts and
@@ -830,6 +834,7 @@ def _run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
                 at=now,
                 note=note if not original else f"사업자등록번호 중복: 원 신청 #{original}",
             )
+        relief_import_payouts_create(import_id=job.pk)
         path = _report_path(job)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8-sig", newline="") as out:

@@ -17,7 +17,7 @@ from claims.relief.review import (
 from claims.relief.review_models import AppendOnly, ReliefDecision, ReliefEvidenceFile
 from payouts.models import PayoutRequest
 from policies.models import ReliefProgramVersion
-from tests.claims.relief_helpers import make_application, program
+from tests.claims.relief.helpers import make_application, program
 
 pytestmark = pytest.mark.django_db
 Status = ReliefApplication.Status

@@ -14,7 +14,7 @@ from claims.relief.payout_requests import (
     relief_program_start_blanket_grants,
 )
 from payouts.models import BlanketGrant, LedgerEntry, PayoutRequest
-from tests.claims.relief_helpers import make_application, program, version
+from tests.claims.relief.helpers import make_application, program, version
 
 pytestmark = pytest.mark.django_db
 Status = ReliefApplication.Status
