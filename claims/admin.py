@@ -271,3 +271,7 @@ class EscalationQueueAdmin(ClaimAdmin):
 
     def get_urls(self):  # type: ignore[no-untyped-def]
         return admin.ModelAdmin.get_urls(self)  # the decision page is the claim's
+
+
+# The relief review's console pages (committee queue, audit sample) live with the relief code.
+from claims.relief import admin_review  # noqa: E402, F401
