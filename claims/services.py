@@ -10,14 +10,12 @@ transaction, keyed `claim-{id}-t{tier}-e{effect index}`, so they are made once.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -25,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from claims.evidence import EvidenceRejected, evidence_check
 from claims.models import Claim, ClaimDecision, ClaimEvent, ClaimEvidence
 from config.roles import AGENT, MANAGER
 from incidents.models import SourceKind as AccountSource
@@ -275,49 +274,14 @@ def _close(
 
 # --- evidence -------------------------------------------------------------------------------
 
-# The leading bytes each accepted type starts with.
-_SIGNATURES = {
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "application/pdf": (b"%PDF-",),
-}
-_TYPE_LABELS = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF"}
-
-
-def evidence_check(upload: UploadedFile) -> tuple[str, str, int]:
-    """The upload's type (judged from its bytes), SHA-256 and size, for any evidence store
-    (claims, relief applications). Raises ClaimInputError (on `file`) past the size limit, for
-    an empty file or for a type not accepted."""
-    limit = settings.CLAIMS_EVIDENCE_MAX_BYTES
-    size = upload.size or 0
-    if size == 0:
-        raise ClaimInputError({"file": ["빈 파일입니다."]})
-    if size > limit:
-        raise ClaimInputError(
-            {"file": [f"파일이 너무 큽니다: {size:,}바이트 (최대 {limit:,}바이트)."]}
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    kind = next(
-        (t for t in settings.CLAIMS_EVIDENCE_TYPES
-         if any(head.startswith(sig) for sig in _SIGNATURES.get(t, ()))),
-        None,
-    )  # fmt: skip
-    if kind is None:
-        accepted = ", ".join(_TYPE_LABELS.get(t, t) for t in settings.CLAIMS_EVIDENCE_TYPES)
-        raise ClaimInputError({"file": [f"받을 수 있는 형식이 아닙니다 ({accepted}만)."]})
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return kind, digest.hexdigest(), size
-
 
 def claim_evidence_add(*, claim_id: int, actor: User, upload: UploadedFile) -> ClaimEvidence:
     """Attach a file to the claim. Raises ClaimInputError (on `file`) past the size limit or
     for a type not accepted, judged from the file's bytes; the SHA-256 is of what is kept."""
-    kind, sha256, size = evidence_check(upload)
+    try:
+        kind, sha256, size = evidence_check(upload)
+    except EvidenceRejected as exc:
+        raise ClaimInputError({"file": [str(exc)]}) from exc
     name = os.path.basename(upload.name or "evidence")[:255]
     with transaction.atomic():
         claim = _locked(claim_id)

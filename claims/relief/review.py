@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from claims.evidence import EvidenceRejected, evidence_check
 from claims.relief.models import ReliefApplication, ReliefApplicationEvent, ReliefApplicationGrant
 from claims.relief.payout_requests import relief_application_payouts_create
 from claims.relief.review_models import (
@@ -25,7 +26,6 @@ from claims.relief.review_models import (
     ReliefDecision,
     ReliefEvidenceFile,
 )
-from claims.services import ClaimInputError, evidence_check
 from policies.models import (
     ReliefEvidence,
     ReliefInstrument,
@@ -94,8 +94,8 @@ def relief_evidence_add(
         raise ReliefReviewInputError({"kind": [f"증빙 종류는 {accepted} 중 하나여야 합니다."]})
     try:
         content_type, sha256, size = evidence_check(upload)
-    except ClaimInputError as exc:
-        raise ReliefReviewInputError(exc.errors) from exc
+    except EvidenceRejected as exc:
+        raise ReliefReviewInputError({"file": [str(exc)]}) from exc
     name = os.path.basename(upload.name or "evidence")[:255]
     with transaction.atomic():
         application = _locked(application_id)

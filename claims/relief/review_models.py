@@ -7,13 +7,31 @@ models refuse it); a second decision on the same application is refused by a uni
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
+from django.utils.deconstruct import deconstructible
 
-from claims.models import EvidenceStorage
 from claims.relief.models import ReliefApplication
 from policies.models import ReliefProgramVersion
+
+
+@deconstructible(path="claims.relief.review_models.ReliefEvidenceStorage")
+class ReliefEvidenceStorage(FileSystemStorage):
+    """Relief evidence under CLAIMS_EVIDENCE_ROOT, like a claim's (read at each use, so tests
+    can point it elsewhere); never served as static files. Its own class because the claims
+    models import this module, not the other way round."""
+
+    @property
+    def base_location(self) -> str:  # type: ignore[override]
+        return str(settings.CLAIMS_EVIDENCE_ROOT)
+
+    @property
+    def location(self) -> str:  # type: ignore[override]
+        return os.path.abspath(self.base_location)
 
 
 class AppendOnly(Exception):
@@ -99,7 +117,7 @@ class ReliefEvidenceFile(models.Model):
         related_name="evidence_files",
     )
     kind = models.SlugField("증빙 종류", max_length=40, help_text="프로그램 버전의 필수 증빙 코드")
-    file = models.FileField("파일", upload_to="relief/%Y/%m/", storage=EvidenceStorage())
+    file = models.FileField("파일", upload_to="relief/%Y/%m/", storage=ReliefEvidenceStorage())
     original_name = models.CharField("원래 파일 이름", max_length=255)
     sha256 = models.CharField("SHA-256", max_length=64)
     size = models.PositiveBigIntegerField("크기", help_text="바이트")
