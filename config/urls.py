@@ -69,6 +69,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("policies/", include("policies.urls")),
     path("claims/", include("claims.urls")),
+    path("relief/", include("claims.relief.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, which the CSP allows.

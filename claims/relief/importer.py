@@ -152,7 +152,9 @@ def relief_import_run(*, import_id: int) -> ReliefImport:
     if job.status in (ReliefImport.Status.DONE, ReliefImport.Status.FAILED):
         return job
     started = timezone.now()
-    _progress(job.pk, status=ReliefImport.Status.RUNNING, stage="파일 읽는 중", started_at=started)
+    ReliefImport.objects.filter(pk=job.pk).update(
+        status=ReliefImport.Status.RUNNING, stage="파일 읽는 중", started_at=started
+    )
     assert job.program_version is not None
     rules = program_rules(version=job.program_version)
     try:
@@ -163,8 +165,8 @@ def relief_import_run(*, import_id: int) -> ReliefImport:
     except Exception as exc:
         logger.exception("relief import %s failed", job.pk)
         message = str(exc) if isinstance(exc, ImportFileError) else f"가져오기 실패: {exc}"
-        _progress(
-            job.pk,
+        # The main connection is free again (its transaction rolled back).
+        ReliefImport.objects.filter(pk=job.pk).update(
             status=ReliefImport.Status.FAILED,
             stage="실패",
             error_message=message[:2000],
@@ -265,11 +267,15 @@ REPORT_HEADER = ["줄", "열", "값", "오류"]
 
 
 def _run_postgresql(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
+    """One transaction from the staging table's creation to the landing: a failure anywhere
+    rolls back everything, the staging tables included."""
     stage = f"relief_stage_{job.pk}"
     errors = f"{stage}_err"
+    for _ in _rows(job.file_path):  # the header's problems before anything starts
+        break
     total = _count_records(job.file_path)
     _progress(job.pk, total_rows=total, processed_rows=0)
-    try:
+    with transaction.atomic():
         with connection.cursor() as cursor:
             for table in (stage, errors):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
@@ -292,31 +298,29 @@ def _run_postgresql(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
             _check(cursor, stage, errors, rules)
             _parse_and_tier(cursor, stage, errors, rules)
         _progress(job.pk, stage="등록 중")
-        with transaction.atomic():
-            counts = _land(job, stage, rules, total)
-            # The approved rows' payout requests commit with the rows (set-based, chunked).
-            _progress(job.pk, stage="지급 요청 생성 중")
-            relief_import_payouts_create(import_id=job.pk)
-            rejected = _write_report(job, errors)
-            counts["rejected"] = rejected
-            # The import row is written here, in the landing transaction, so its counts and
-            # the rows appear together (the progress connection has finished with it).
-            ReliefImport.objects.filter(pk=job.pk).update(
-                status=ReliefImport.Status.DONE,
-                stage="완료",
-                total_rows=total,
-                processed_rows=total,
-                imported=counts["imported"],
-                duplicates=counts["duplicates"],
-                rejected=rejected,
-                error_report_path=str(_report_path(job)),
-                finished_at=timezone.now(),
-            )
-        return counts
-    finally:
+        counts = _land(job, stage, rules, total)
+        # The approved rows' payout requests commit with the rows (set-based, chunked).
+        _progress(job.pk, stage="지급 요청 생성 중")
+        relief_import_payouts_create(import_id=job.pk)
+        rejected = _write_report(job, errors)
+        counts["rejected"] = rejected
+        # The import row is written in the landing transaction, so its counts and the rows
+        # appear together (the progress connection has finished with it).
+        ReliefImport.objects.filter(pk=job.pk).update(
+            status=ReliefImport.Status.DONE,
+            stage="완료",
+            total_rows=total,
+            processed_rows=total,
+            imported=counts["imported"],
+            duplicates=counts["duplicates"],
+            rejected=rejected,
+            error_report_path=str(_report_path(job)),
+            finished_at=timezone.now(),
+        )
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {stage}")
-            cursor.execute(f"DROP TABLE IF EXISTS {errors}")
+            cursor.execute(f"DROP TABLE {stage}")
+            cursor.execute(f"DROP TABLE {errors}")
+    return counts
 
 
 def _copy_rows(job: ReliefImport, cursor: Any, stage: str, total: int) -> None:

@@ -61,12 +61,17 @@ def file_relief(api_as, agent):
 
 
 def csv_text(rows: list[dict[str, str]]) -> str:
+    import csv
+    import io
+
     from claims.relief.importer import COLUMNS
 
-    lines = [",".join(COLUMNS)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
     for row in rows:
-        lines.append(",".join(str(row.get(c, "")) for c in COLUMNS))
-    return "\n".join(lines) + "\n"
+        writer.writerow([row.get(c, "") for c in COLUMNS])
+    return out.getvalue()
 
 
 def row(**values: str) -> dict[str, str]:
