@@ -178,6 +178,7 @@ ROLE_PERMISSIONS[MANAGER]["custom"]["claims"] = [
     *ROLE_PERMISSIONS[MANAGER]["custom"].get("claims", []),
     "decide_reliefapplication",
     "audit_reliefapplication",
+    "view_relief_dashboard",
 ]
 
 ROLE_PERMISSIONS[RM_SENSITIVE] = {

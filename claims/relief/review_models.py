@@ -209,7 +209,10 @@ class CommitteeQueueItem(ReliefApplication):
         proxy = True
         verbose_name = "협의체 심의 대기"
         verbose_name_plural = "협의체 심의 대기"
-        permissions = [("decide_reliefapplication", "피해 지원 신청을 심의 결정할 수 있음")]
+        permissions = [
+            ("decide_reliefapplication", "피해 지원 신청을 심의 결정할 수 있음"),
+            ("view_relief_dashboard", "피해 지원 프로그램 현황을 볼 수 있음"),
+        ]
 
 
 class AuditSampleItem(ReliefApplication):
