@@ -119,13 +119,13 @@ class CommitteeQueueAdmin(ReadOnlyApplicationAdmin):
 
     list_display = [
         "id",
+        "decide_link",
         "program_code",
         "masked_name",
         "masked_number",
         "loss",
         "evidence_status",
         "submitted_at",
-        "decide_link",
     ]
     list_filter = ["program", "channel"]
     ordering = ["submitted_at", "id"]

@@ -4,6 +4,8 @@ static file, and the progress fragment polls itself through htmx attributes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
@@ -13,7 +15,6 @@ from django.urls import reverse
 
 from claims.relief import dashboard, importer, selectors
 from claims.relief.forms_review import ReliefImportForm
-from claims.relief.models import ReliefImport
 from policies.models import ReliefProgram
 from policies.selectors_relief import NoPublishedProgramVersion, UnknownProgram
 
@@ -56,18 +57,23 @@ def relief_import_new(request: HttpRequest) -> HttpResponse:
     return render(request, "relief/import_new.html", {"form": form, "recent": recent})
 
 
-def _job(pk: int) -> ReliefImport:
-    return get_object_or_404(selectors.imports(), pk=pk)
+def _job(pk: int) -> dict[str, Any]:
+    """The import and what its progress fragment shows besides its own fields."""
+    job = get_object_or_404(selectors.imports(), pk=pk)
+    elapsed = ""
+    if job.started_at and job.finished_at:
+        elapsed = f"{(job.finished_at - job.started_at).total_seconds():,.1f}초"
+    return {"job": job, "elapsed": elapsed, "show_stage": job.stage != job.get_status_display()}
 
 
 @login_required
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 def relief_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "relief/import_detail.html", {"job": _job(pk)})
+    return render(request, "relief/import_detail.html", _job(pk))
 
 
 @login_required
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 def relief_import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress fragment; it keeps polling (htmx, every second) until the import ends."""
-    return render(request, "relief/_import_progress.html", {"job": _job(pk)})
+    return render(request, "relief/_import_progress.html", _job(pk))
