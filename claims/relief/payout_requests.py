@@ -152,8 +152,8 @@ def relief_import_payouts_create(*, import_id: int) -> int:
 
 @dataclass(frozen=True)
 class Recipients:
-    """Who a segment's blanket grants go to: the applicants approved in the program (the
-    default), a CSV file of account ids, or a synthetic count (demos, the benchmark)."""
+    """Who a segment's blanket grants go to: the program's applicants the evaluator gave them
+    (the default), a CSV file of account ids, or a synthetic count (demos, the benchmark)."""
 
     csv_file: Any = None
     synthetic_count: int | None = None
@@ -164,10 +164,12 @@ class Recipients:
 
 
 def _applicants_csv(program: ReliefProgram, segment: str) -> ContentFile:
-    """The approved applicants of a segment as a recipients CSV (one id a row, each once)."""
+    """The applicants the evaluator gave the segment's blanket grants (approved ones and those
+    before the committee alike: "every small business" gets the channel cash; duplicates and
+    the not eligible have no grants), as a recipients CSV, each account once."""
     ids = (
         ReliefApplication.objects.filter(
-            program=program, segment=segment, status__in=PAYABLE_STATUSES
+            program=program, segment=segment, grants__source=Source.BLANKET
         )
         .order_by("applicant_external_id")
         .values_list("applicant_external_id", flat=True)

@@ -137,7 +137,13 @@ def test_bulk_requests_at_the_seeds_scale_are_set_based():
 
 def test_the_segments_blanket_grants_run_once(django_capture_on_commit_callbacks):
     apps = [make_application() for _ in range(3)]
-    make_application(status=Status.COMMITTEE_REVIEW, grants=[])
+    # Before the committee, a small business still has its channel cash; a duplicate has none.
+    apps.append(
+        make_application(
+            status=Status.COMMITTEE_REVIEW, grants=[("channel_cash", 50_000, None, "blanket")]
+        )
+    )
+    make_application(status=Status.NOT_ELIGIBLE, grants=[])
     with django_capture_on_commit_callbacks(execute=True):
         grants = relief_program_start_blanket_grants(program=program(), segment="small_business")
     assert [(g.instrument, g.amount, g.program, g.segment) for g in grants] == [
@@ -152,8 +158,8 @@ def test_the_segments_blanket_grants_run_once(django_capture_on_commit_callbacks
         again = relief_program_start_blanket_grants(program=program(), segment="small_business")
     assert [g.pk for g in again] == [grant.pk]
     assert BlanketGrant.objects.count() == 1
-    assert LedgerEntry.objects.filter(grant=grant).count() == 3
-    assert PayoutRequest.objects.filter(grant=grant).count() == 3
+    assert LedgerEntry.objects.filter(grant=grant).count() == 4
+    assert PayoutRequest.objects.filter(grant=grant).count() == 4
 
 
 def test_every_users_grants_from_a_recipients_file(django_capture_on_commit_callbacks):
