@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-dev migrate demo worker beat bench load lint fmt clean
+.PHONY: run test install install-dev migrate demo worker beat bench bench-relief load lint fmt clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ beat: install
 
 bench: install
 	$(PY) -m payouts.bench
+
+# Relief import of a generated 105,116-row CSV on PostgreSQL (DATABASE_URL), a scratch database.
+bench-relief: install
+	$(PY) -m claims.relief.bench
 
 # Bounded load test on 127.0.0.1: gunicorn, production settings, PostgreSQL (config/loadtest.py).
 load: install

@@ -268,41 +268,43 @@ REPORT_HEADER = ["줄", "열", "값", "오류"]
 
 def _run_postgresql(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
     """One transaction from the staging table's creation to the landing: a failure anywhere
-    rolls back everything, the staging tables included."""
+    rolls back everything, the staging tables included.
+
+    Tables, all unlogged and dropped at the end: `<stage>` (the file as text, by line),
+    `<stage>_err` (line, column, value, message), `<stage>_ok` (typed rows without errors),
+    `<stage>_tier` (with the program's decision), `<stage>_land` (ids, duplicates, status).
+    Each pass is one CREATE TABLE … AS (cheaper than rewriting rows with UPDATEs).
+    """
     stage = f"relief_stage_{job.pk}"
-    errors = f"{stage}_err"
+    tables = [stage, f"{stage}_err", f"{stage}_ok", f"{stage}_tier", f"{stage}_land"]
     for _ in _rows(job.file_path):  # the header's problems before anything starts
         break
     total = _count_records(job.file_path)
     _progress(job.pk, total_rows=total, processed_rows=0)
     with transaction.atomic():
         with connection.cursor() as cursor:
-            for table in (stage, errors):
+            for table in tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
             cursor.execute(
                 f"""CREATE UNLOGGED TABLE {stage} (
                     line integer PRIMARY KEY,
                     {", ".join(f"{c} text" for c in COLUMNS)},
-                    bad_cells text,
-                    bn text, loss bigint, sub_at timestamptz, sat integer, nights integer,
-                    assessment text, tier_outcome text, tier_instrument text, tier_amount bigint,
-                    band_instrument text, band_amount bigint, transport bigint,
-                    has_blanket boolean, app_id bigint, dup_of bigint, status text
+                    bad_cells text
                 )"""
             )
             cursor.execute(
-                f"CREATE UNLOGGED TABLE {errors} (line integer, col text, val text, msg text)"
+                f"CREATE UNLOGGED TABLE {stage}_err (line integer, col text, val text, msg text)"
             )
             _copy_rows(job, cursor, stage, total)
-            _progress(job.pk, stage="검사 중")
-            _check(cursor, stage, errors, rules)
-            _parse_and_tier(cursor, stage, errors, rules)
-        _progress(job.pk, stage="등록 중")
+            _progress(job.pk, stage="검사 중", processed_rows=total // 3)
+            _check(cursor, stage, f"{stage}_err", rules)
+            _parse_and_tier(cursor, stage, rules)
+        _progress(job.pk, stage="등록 중", processed_rows=total // 3 * 2)
         counts = _land(job, stage, rules, total)
         # The approved rows' payout requests commit with the rows (set-based, chunked).
         _progress(job.pk, stage="지급 요청 생성 중")
         relief_import_payouts_create(import_id=job.pk)
-        rejected = _write_report(job, errors)
+        rejected = _write_report(job, f"{stage}_err")
         counts["rejected"] = rejected
         # The import row is written in the landing transaction, so its counts and the rows
         # appear together (the progress connection has finished with it).
@@ -318,8 +320,8 @@ def _run_postgresql(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
             finished_at=timezone.now(),
         )
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE {stage}")
-            cursor.execute(f"DROP TABLE {errors}")
+            for table in tables:
+                cursor.execute(f"DROP TABLE {table}")
     return counts
 
 
@@ -441,98 +443,99 @@ def _check(cursor: Any, stage: str, errors: str, rules: ProgramRules) -> None:
     )
 
 
-def _windows_sql(rules: ProgramRules) -> tuple[str, list[Any]]:
-    """A VALUES list of the intake windows: (start, end, channels[], segments[])."""
-    rows = []
-    params: list[Any] = []
-    for w in rules.intake_windows():
-        rows.append("(%s::date, %s::date, %s::text[], %s::text[])")
-        params += [w.start_date, w.end_date, list(w.channels), list(w.segments)]
+def _values(
+    rows: list[tuple[Any, ...]], casts: tuple[str, ...], names: str
+) -> tuple[str, list[Any]]:
+    """`(VALUES …) AS alias(names)` of `rows` with typed placeholders; empty, a query of none."""
     if not rows:
-        return "SELECT NULL::date, NULL::date, NULL::text[], NULL::text[] WHERE false", []
-    return "VALUES " + ", ".join(rows), params
+        nulls = ", ".join(f"NULL::{c}" for c in casts)
+        return f"(SELECT {nulls} WHERE false) AS {names}", []
+    one = "(" + ", ".join(f"%s::{c}" for c in casts) + ")"
+    return f"(VALUES {', '.join(one for _ in rows)}) AS {names}", [v for r in rows for v in r]
 
 
-def _parse_and_tier(cursor: Any, stage: str, errors: str, rules: ProgramRules) -> None:
-    """Typed values for rows without errors, the window check, then the program's tiers."""
-    now = timezone.now()
+def _parse_and_tier(cursor: Any, stage: str, rules: ProgramRules) -> None:
+    """Typed values of the rows without errors, the window check, then the program's tiers."""
+    errors = f"{stage}_err"
     cursor.execute(
-        f"""UPDATE {stage} s SET
-            bn = regexp_replace(business_number, '[- ]', '', 'g'),
-            loss = COALESCE(NULLIF(replace(reported_loss, ',', ''), '')::bigint, 0),
-            sub_at = COALESCE(pg_temp.relief_try_ts(NULLIF(submitted_at, '')), %s),
-            sat = NULLIF(saturdays_worked, '')::int,
-            nights = NULLIF(nights_worked, '')::int
-        WHERE bad_cells IS NULL AND NOT EXISTS (SELECT 1 FROM {errors} e WHERE e.line = s.line)""",
-        [now],
+        f"""CREATE UNLOGGED TABLE {stage}_ok AS
+        SELECT s.line, s.segment, s.kind, s.external_id, s.name,
+            regexp_replace(s.business_number, '[- ]', '', 'g') AS bn,
+            COALESCE(NULLIF(replace(s.reported_loss, ',', ''), '')::bigint, 0) AS loss,
+            s.damage, s.channel, s.submitted_at AS submitted_text,
+            COALESCE(pg_temp.relief_try_ts(NULLIF(s.submitted_at, '')), %s) AS sub_at,
+            NULLIF(s.saturdays_worked, '')::int AS sat,
+            NULLIF(s.nights_worked, '')::int AS nights
+        FROM {stage} s
+        WHERE s.bad_cells IS NULL
+          AND NOT EXISTS (SELECT 1 FROM {errors} e WHERE e.line = s.line)""",
+        [timezone.now()],
     )
-    windows, params = _windows_sql(rules)
+    windows, window_params = _values(
+        [
+            (w.start_date, w.end_date, list(w.channels), list(w.segments))
+            for w in rules.intake_windows()
+        ],
+        ("date", "date", "text[]", "text[]"),
+        "w(start_date, end_date, channels, segments)",
+    )
     segment_messages = [
         (segment, rules.windows_message(segment=segment)) for segment in ReliefSegment.values
     ]
     case = " ".join("WHEN %s THEN %s" for _ in segment_messages)
-    flat = [value for pair in segment_messages for value in pair]
     cursor.execute(
         f"""INSERT INTO {errors}
-        SELECT s.line, 'submitted_at', s.submitted_at, CASE s.segment {case} END
-        FROM {stage} s
-        WHERE s.sub_at IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM ({windows}) AS w(start_date, end_date, channels, segments)
-            WHERE s.channel = ANY(w.channels)
-              AND (cardinality(w.segments) = 0 OR s.segment = ANY(w.segments))
-              AND (s.sub_at AT TIME ZONE 'Asia/Seoul')::date BETWEEN w.start_date AND w.end_date
+        SELECT o.line, 'submitted_at', o.submitted_text, CASE o.segment {case} END
+        FROM {stage}_ok o
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {windows}
+            WHERE o.channel = ANY(w.channels)
+              AND (cardinality(w.segments) = 0 OR o.segment = ANY(w.segments))
+              AND (o.sub_at AT TIME ZONE 'Asia/Seoul')::date BETWEEN w.start_date AND w.end_date
         )""",
-        [*flat, *params],
+        [*(v for pair in segment_messages for v in pair), *window_params],
     )
-    cursor.execute(
-        f"UPDATE {stage} s SET sub_at = NULL FROM {errors} e "
-        "WHERE e.line = s.line AND e.col = 'submitted_at'"
+    # The program's data as small VALUES tables; the decision is joins over them, in the same
+    # order as policies.relief.evaluate (a test compares the two row by row).
+    segments, segment_params = _values(
+        list(rules.segments.items()), ("text", "text"), "g(segment, assessment)"
     )
-    # The program's data as small VALUES tables; the tiers are joins over them.
-    segments = list(rules.segments.items()) or [("", "")]
-    cursor.execute(
-        f"""UPDATE {stage} s SET assessment = g.assessment
-        FROM (VALUES {", ".join("(%s, %s)" for _ in segments)}) AS g(segment, assessment)
-        WHERE s.sub_at IS NOT NULL AND g.segment = s.segment""",
-        [v for pair in segments for v in pair],
-    )
-    if rules.loss_tiers:
-        tiers = [
+    tiers, tier_params = _values(
+        [
             (t.segment, t.min_loss, t.max_loss, t.outcome, t.instrument, t.amount)
             for t in rules.loss_tiers
-        ]
-        values = ", ".join("(%s, %s::bigint, %s::bigint, %s, %s, %s::bigint)" for _ in tiers)
-        cursor.execute(
-            f"""UPDATE {stage} s SET tier_outcome = t.outcome, tier_instrument = t.instrument,
-                tier_amount = t.amount
-            FROM (VALUES {values})
-                AS t(segment, min_loss, max_loss, outcome, instrument, amount)
-            WHERE s.assessment = 'loss_tiers' AND t.segment = s.segment
-              AND s.loss >= t.min_loss AND (t.max_loss IS NULL OR s.loss <= t.max_loss)""",
-            [v for row in tiers for v in row],
-        )
-    if rules.driver_bands:
-        bands = [
-            (b.min_saturdays, b.max_saturdays, b.instrument, b.amount) for b in rules.driver_bands
-        ]
-        cursor.execute(
-            f"""UPDATE {stage} s SET band_instrument = b.instrument, band_amount = b.amount
-            FROM (VALUES {", ".join("(%s::int, %s::int, %s, %s::bigint)" for _ in bands)})
-                AS b(min_s, max_s, instrument, amount)
-            WHERE s.assessment = 'driver_bands' AND COALESCE(s.sat, 0) >= b.min_s
-              AND (b.max_s IS NULL OR COALESCE(s.sat, 0) <= b.max_s)""",
-            [v for row in bands for v in row],
-        )
+        ],
+        ("text", "bigint", "bigint", "text", "text", "bigint"),
+        "t(segment, min_loss, max_loss, outcome, instrument, amount)",
+    )
+    bands, band_params = _values(
+        [(b.min_saturdays, b.max_saturdays, b.instrument, b.amount) for b in rules.driver_bands],
+        ("int", "int", "text", "bigint"),
+        "b(min_s, max_s, instrument, amount)",
+    )
     cursor.execute(
-        f"""UPDATE {stage} SET
-            transport = CASE WHEN assessment = 'driver_bands'
-                THEN NULLIF(LEAST(COALESCE(nights, 0) * %s::bigint, %s::bigint), 0) END,
-            has_blanket = segment = ANY(%s)
-        WHERE sub_at IS NOT NULL""",
+        f"""CREATE UNLOGGED TABLE {stage}_tier AS
+        SELECT o.*, g.assessment,
+            t.outcome AS tier_outcome, t.instrument AS tier_instrument, t.amount AS tier_amount,
+            b.instrument AS band_instrument, b.amount AS band_amount,
+            CASE WHEN g.assessment = 'driver_bands'
+                THEN NULLIF(LEAST(COALESCE(o.nights, 0) * %s::bigint, %s::bigint), 0)
+            END AS transport,
+            o.segment = ANY(%s) AS has_blanket
+        FROM {stage}_ok o
+        LEFT JOIN {segments} ON g.segment = o.segment
+        LEFT JOIN {tiers} ON g.assessment = 'loss_tiers' AND t.segment = o.segment
+            AND o.loss >= t.min_loss AND (t.max_loss IS NULL OR o.loss <= t.max_loss)
+        LEFT JOIN {bands} ON g.assessment = 'driver_bands' AND COALESCE(o.sat, 0) >= b.min_s
+            AND (b.max_s IS NULL OR COALESCE(o.sat, 0) <= b.max_s)
+        WHERE NOT EXISTS (SELECT 1 FROM {errors} e WHERE e.line = o.line)""",
         [
             rules.transport_support_per_night,
             rules.transport_support_cap,
             [s for s, grants in rules.grants.items() if grants],
+            *segment_params,
+            *tier_params,
+            *band_params,
         ],
     )
 
@@ -548,50 +551,49 @@ def _land(job: ReliefImport, stage: str, rules: ProgramRules, total: int) -> dic
         # between the dedup below and the insert (SHARE ROW EXCLUSIVE also excludes a second
         # import of the same table).
         cursor.execute(f"LOCK TABLE {app} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # Ids from the table's own sequence; an original is the stored application of the
+        # number, else the first line of the number in the file.
         cursor.execute(
-            f"UPDATE {stage} SET app_id = nextval(pg_get_serial_sequence(%s, 'id')) "
-            "WHERE sub_at IS NOT NULL",
-            [app],
-        )
-        cursor.execute(
-            f"""UPDATE {stage} s SET dup_of = o.id FROM {app} o
-            WHERE s.sub_at IS NOT NULL AND s.bn <> '' AND o.program_id = %s
-              AND o.business_number = s.bn AND o.duplicate_of_id IS NULL""",
-            [rules.program_id],
-        )
-        cursor.execute(
-            f"""UPDATE {stage} s SET dup_of = f.app_id
-            FROM (SELECT DISTINCT ON (bn) bn, app_id, line FROM {stage}
-                  WHERE sub_at IS NOT NULL AND bn <> '' AND dup_of IS NULL
-                  ORDER BY bn, line) f
-            WHERE s.sub_at IS NOT NULL AND s.bn = f.bn AND s.dup_of IS NULL
-              AND s.line > f.line"""
-        )
-        # The same order of decisions as policies.relief.evaluate.
-        cursor.execute(
-            f"""UPDATE {stage} SET status = CASE
+            f"""CREATE UNLOGGED TABLE {stage}_land AS
+            WITH numbered AS (
+                SELECT t.*, nextval(pg_get_serial_sequence(%s, 'id')) AS app_id
+                FROM {stage}_tier t
+            ), linked AS (
+                SELECT n.*, CASE
+                    WHEN n.bn = '' THEN NULL
+                    WHEN o.id IS NOT NULL THEN o.id
+                    WHEN first_value(n.line) OVER w <> n.line THEN first_value(n.app_id) OVER w
+                END AS dup_of
+                FROM numbered n
+                LEFT JOIN {app} o ON n.bn <> '' AND o.program_id = %s
+                    AND o.business_number = n.bn AND o.duplicate_of_id IS NULL
+                WINDOW w AS (PARTITION BY n.bn ORDER BY n.line)
+            )
+            SELECT l.*, CASE
                 WHEN dup_of IS NOT NULL THEN 'duplicate'
                 WHEN assessment IS NULL THEN 'not_eligible'
                 WHEN assessment = 'committee' OR tier_outcome = 'committee'
                     THEN 'committee_review'
                 WHEN has_blanket OR tier_amount > 0 OR band_amount > 0 OR transport > 0
                     THEN 'approved'
-                ELSE 'not_eligible' END
-            WHERE sub_at IS NOT NULL"""
+                ELSE 'not_eligible' END AS status
+            FROM linked l""",
+            [app, rules.program_id],
         )
         reporter = " ".join(
             f"WHEN '{segment}' THEN '{reporter}'"
             for segment, reporter in REPORTER_TYPE_OF_SEGMENT.items()
         )
-        blanket = [
-            (segment, g.instrument, g.amount, g.count, g.validity_days, n)
-            for segment, grants in rules.grants.items()
-            for n, g in enumerate(grants)
-        ] or [("", "", None, None, None, 0)]
-        blanket_values = ", ".join(
-            "(%s, %s, %s::bigint, %s::int, %s::smallint, %s::int)" for _ in blanket
+        blanket, blanket_params = _values(
+            [
+                (segment, g.instrument, g.amount, g.count, g.validity_days, n)
+                for segment, grants in rules.grants.items()
+                for n, g in enumerate(grants)
+            ],
+            ("text", "text", "bigint", "int", "smallint", "int"),
+            "g(segment, instrument, amount, count, validity_days, n)",
         )
-        blanket_params = [v for row in blanket for v in row]
         actor = job.created_by_id
         note = f"{rules.program_code} v{rules.version_number} 일괄 등록 #{job.pk}"
         cursor.execute(f"SELECT COALESCE(max(line), 0) FROM {stage}")
@@ -600,7 +602,7 @@ def _land(job: ReliefImport, stage: str, rules: ProgramRules, total: int) -> dic
         for first in range(0, last_line, CHUNK_ROWS):
             # Lines start at 2 (after the header); a chunk is a range of lines.
             low, high = first + 1, first + CHUNK_ROWS
-            window = "s.sub_at IS NOT NULL AND s.line BETWEEN %s AND %s"
+            chunk = "s.line BETWEEN %s AND %s"
             cursor.execute(
                 f"""INSERT INTO {app} (id, program_id, program_version_id, segment,
                     reporter_type, applicant_kind, applicant_external_id, applicant_name,
@@ -610,30 +612,28 @@ def _land(job: ReliefImport, stage: str, rules: ProgramRules, total: int) -> dic
                 SELECT s.app_id, %s, %s, s.segment, CASE s.segment {reporter} END, s.kind,
                     s.external_id, s.name, s.bn, s.loss, s.damage, s.channel, s.sub_at, s.sat,
                     s.nights, s.status, s.dup_of, %s, s.line, %s, %s, %s
-                FROM {stage} s WHERE {window} ORDER BY s.line""",
+                FROM {stage}_land s WHERE {chunk} ORDER BY s.line""",
                 [rules.program_id, rules.version_id, job.pk, actor, now, now, low, high],
             )
             landed += cursor.rowcount
-            eligible = f"{window} AND s.status IN ('approved', 'committee_review')"
+            eligible = f"{chunk} AND s.status IN ('approved', 'committee_review')"
             cursor.execute(
                 f"""INSERT INTO {grant} (application_id, instrument, amount, count,
                     validity_days, source, "order")
                 SELECT s.app_id, s.tier_instrument, s.tier_amount, NULL, NULL, 'loss_tier', 0
-                    FROM {stage} s WHERE {eligible} AND s.tier_amount > 0
+                    FROM {stage}_land s WHERE {eligible} AND s.tier_amount > 0
                 UNION ALL
                 SELECT s.app_id, g.instrument, g.amount, g.count, g.validity_days, 'blanket',
                     10 + g.n
-                    FROM {stage} s JOIN (VALUES {blanket_values})
-                        AS g(segment, instrument, amount, count, validity_days, n)
-                        ON g.segment = s.segment
+                    FROM {stage}_land s JOIN {blanket} ON g.segment = s.segment
                     WHERE {eligible}
                 UNION ALL
                 SELECT s.app_id, s.band_instrument, s.band_amount, NULL, NULL, 'driver_band',
                     1000
-                    FROM {stage} s WHERE {eligible} AND s.band_amount > 0
+                    FROM {stage}_land s WHERE {eligible} AND s.band_amount > 0
                 UNION ALL
                 SELECT s.app_id, 'transport_support', s.transport, NULL, NULL, 'transport', 1001
-                    FROM {stage} s WHERE {eligible} AND s.transport > 0""",
+                    FROM {stage}_land s WHERE {eligible} AND s.transport > 0""",
                 [low, high, *blanket_params, low, high, low, high, low, high],
             )
             cursor.execute(
@@ -642,14 +642,12 @@ def _land(job: ReliefImport, stage: str, rules: ProgramRules, total: int) -> dic
                 SELECT s.app_id, '', s.status, %s, %s,
                     CASE WHEN s.dup_of IS NULL THEN %s
                          ELSE '사업자등록번호 중복: 원 신청 #' || s.dup_of END
-                FROM {stage} s WHERE {window}""",
+                FROM {stage}_land s WHERE {chunk}""",
                 [actor, now, note, low, high],
             )
-            _progress(
-                job.pk,
-                processed_rows=total // 3 * 2 + min(high, last_line) * total // 3 // last_line,
-            )
-        cursor.execute(f"SELECT count(*) FROM {stage} WHERE status = 'duplicate'")
+            done = total // 3 * 2 + min(high, last_line) * total // 3 // max(last_line, 1)
+            _progress(job.pk, processed_rows=done)
+        cursor.execute(f"SELECT count(*) FROM {stage}_land WHERE status = 'duplicate'")
         duplicates = cursor.fetchone()[0]
     return {"imported": landed, "duplicates": duplicates}
 

@@ -242,6 +242,8 @@ SPECTACULAR_SETTINGS = {
         "RecipientKindEnum": "payouts.models.choices.RecipientKind",
         "IncidentStatusEnum": "incidents.models.rm.Incident.Status",
         "IncidentPartyRoleEnum": "incidents.models.rm.IncidentParty.Role",
+        "ReliefApplicationStatusEnum": "claims.relief.models.ReliefApplication.Status",
+        "ReliefImportStatusEnum": "claims.relief.models.ReliefImport.Status",
     },
 }
 

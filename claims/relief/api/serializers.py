@@ -16,7 +16,7 @@ def _visible_ascii(value: str) -> None:
         raise serializers.ValidationError("공백 없는 영문·숫자·기호만 쓸 수 있습니다.")
 
 
-class ApplicantSerializer(serializers.Serializer):
+class ReliefApplicantSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AccountKind.choices, help_text="계정 종류")
     external_id = serializers.CharField(max_length=64, validators=[_visible_ascii])
     name = serializers.CharField(max_length=100)
@@ -29,10 +29,10 @@ class ApplicantSerializer(serializers.Serializer):
     )
 
 
-class ApplicationCreateSerializer(serializers.Serializer):
+class ReliefApplicationCreateSerializer(serializers.Serializer):
     program = serializers.CharField(max_length=40, help_text="프로그램 코드, 예: outage-1015")
     segment = serializers.ChoiceField(choices=ReliefSegment.choices)
-    applicant = ApplicantSerializer()
+    applicant = ReliefApplicantSerializer()
     reported_loss = serializers.IntegerField(
         min_value=0, max_value=MAX_LOSS, required=False, default=0, help_text="원"
     )
@@ -51,16 +51,16 @@ class ApplicationCreateSerializer(serializers.Serializer):
     )  # fmt: skip
 
 
-class GrantOutSerializer(serializers.Serializer):
+class ReliefGrantOutSerializer(serializers.Serializer):
     instrument = serializers.CharField()
     amount = serializers.IntegerField(allow_null=True, help_text="원 (금액 지급수단)")
     count = serializers.IntegerField(allow_null=True, help_text="개 또는 개월 (수량 지급수단)")
 
 
-class ApplicationCreatedSerializer(serializers.Serializer):
+class ReliefApplicationCreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ReliefApplication.Status.choices)
-    grants = GrantOutSerializer(many=True)
+    grants = ReliefGrantOutSerializer(many=True)
     duplicate_of = serializers.IntegerField(allow_null=True)
 
 
@@ -76,14 +76,14 @@ def created_payload(application: ReliefApplication) -> dict[str, object]:
     }
 
 
-class ApplicantOutSerializer(serializers.Serializer):
+class ReliefApplicantOutSerializer(serializers.Serializer):
     kind = serializers.CharField()
     external_id = serializers.CharField()
     name = serializers.CharField(help_text="가림 처리된 이름")
     business_number = serializers.CharField()
 
 
-class ApplicationListItemSerializer(serializers.ModelSerializer):
+class ReliefApplicationListItemSerializer(serializers.ModelSerializer):
     program = serializers.CharField(source="program.code")
     program_version = serializers.IntegerField(source="program_version.number")
     applicant = serializers.SerializerMethodField()
@@ -110,7 +110,7 @@ class ApplicationListItemSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
-    def get_applicant(self, obj: ReliefApplication) -> ApplicantOutSerializer:
+    def get_applicant(self, obj: ReliefApplication) -> ReliefApplicantOutSerializer:
         return {  # type: ignore[return-value]
             "kind": obj.applicant_kind,
             "external_id": obj.applicant_external_id,
@@ -118,14 +118,14 @@ class ApplicationListItemSerializer(serializers.ModelSerializer):
             "business_number": obj.business_number,
         }
 
-    def get_grants(self, obj: ReliefApplication) -> GrantOutSerializer(many=True):  # type: ignore[valid-type]
+    def get_grants(self, obj: ReliefApplication) -> ReliefGrantOutSerializer(many=True):  # type: ignore[valid-type]
         return [
             {"instrument": g.instrument, "amount": g.amount, "count": g.count}
             for g in obj.grants.all()
         ]
 
 
-class WindowOutSerializer(serializers.Serializer):
+class ReliefWindowOutSerializer(serializers.Serializer):
     kind = serializers.CharField()
     start_date = serializers.DateField(help_text="한국 시간 날짜(포함)")
     end_date = serializers.DateField(help_text="한국 시간 날짜(포함)")
@@ -133,7 +133,7 @@ class WindowOutSerializer(serializers.Serializer):
     segments = serializers.ListField(child=serializers.CharField())
 
 
-class ProgramSerializer(serializers.Serializer):
+class ReliefProgramSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     version = serializers.IntegerField(help_text="게시된 버전 번호")
@@ -142,30 +142,30 @@ class ProgramSerializer(serializers.Serializer):
     services = serializers.CharField()
     segments = serializers.ListField(child=serializers.CharField())
     budget = serializers.IntegerField(help_text="원")
-    windows = WindowOutSerializer(many=True)
+    windows = ReliefWindowOutSerializer(many=True)
 
 
-class ShareSerializer(serializers.Serializer):
+class ReliefShareSerializer(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     count = serializers.IntegerField()
     percent = serializers.FloatField(help_text="퍼센트, 소수 첫째 자리")
 
 
-class BreakdownSerializer(serializers.Serializer):
+class ReliefBreakdownSerializer(serializers.Serializer):
     program = serializers.CharField()
     total = serializers.IntegerField(help_text="중복을 뺀 신청 수")
     duplicates = serializers.IntegerField()
-    reporter_types = ShareSerializer(many=True)
-    damage_classes = ShareSerializer(many=True)
+    reporter_types = ReliefShareSerializer(many=True)
+    damage_classes = ReliefShareSerializer(many=True)
 
 
-class ImportInputSerializer(serializers.Serializer):
+class ReliefImportInputSerializer(serializers.Serializer):
     program = serializers.CharField(max_length=40, help_text="프로그램 코드")
     file = serializers.FileField(help_text="UTF-8 CSV, 헤더 행 포함")
 
 
-class ImportSerializer(serializers.ModelSerializer):
+class ReliefImportSerializer(serializers.ModelSerializer):
     program = serializers.CharField(source="program.code")
     progress_percent = serializers.IntegerField()
     errors_url = serializers.SerializerMethodField()

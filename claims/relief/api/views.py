@@ -18,13 +18,13 @@ from rest_framework.views import APIView
 
 from claims.relief import importer, selectors, services
 from claims.relief.api.serializers import (
-    ApplicationCreatedSerializer,
-    ApplicationCreateSerializer,
-    ApplicationListItemSerializer,
-    BreakdownSerializer,
-    ImportInputSerializer,
-    ImportSerializer,
-    ProgramSerializer,
+    ReliefApplicationCreatedSerializer,
+    ReliefApplicationCreateSerializer,
+    ReliefApplicationListItemSerializer,
+    ReliefBreakdownSerializer,
+    ReliefImportInputSerializer,
+    ReliefImportSerializer,
+    ReliefProgramSerializer,
     created_payload,
 )
 from claims.relief.filters import ReliefApplicationFilter
@@ -85,16 +85,16 @@ class ProgramListView(ThrottleUnauthenticated, APIView):
 
     permission_classes = [permissions.IsAuthenticated, CanViewPrograms]
 
-    @extend_schema(responses={200: ProgramSerializer(many=True)})
+    @extend_schema(responses={200: ReliefProgramSerializer(many=True)})
     def get(self, request: Request) -> Response:
         items = [p for p in (program_payload(x) for x in programs()) if p is not None]
-        return Response(ProgramSerializer(items, many=True).data)
+        return Response(ReliefProgramSerializer(items, many=True).data)
 
 
 class ApplicationListCreateView(ThrottleUnauthenticated, generics.ListAPIView):
     """Applications, newest first (filters: program, segment, status, damage); or file one."""
 
-    serializer_class = ApplicationListItemSerializer
+    serializer_class = ReliefApplicationListItemSerializer
     filterset_class = ReliefApplicationFilter
 
     def get_permissions(self):  # type: ignore[no-untyped-def]
@@ -107,13 +107,13 @@ class ApplicationListCreateView(ThrottleUnauthenticated, generics.ListAPIView):
         return selectors.applications()
 
     @extend_schema(
-        request=ApplicationCreateSerializer,
-        responses={201: ApplicationCreatedSerializer},
+        request=ReliefApplicationCreateSerializer,
+        responses={201: ReliefApplicationCreatedSerializer},
         description="판정 결과: approved, committee_review, duplicate(duplicate_of에 원 신청), "
         "not_eligible. 접수 기간 밖이면 400(submitted_at에 접수 기간 안내).",
     )
     def post(self, request: Request) -> Response:
-        data = ApplicationCreateSerializer(data=request.data)
+        data = ReliefApplicationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
@@ -147,9 +147,9 @@ class BreakdownView(ThrottleUnauthenticated, APIView):
 
     permission_classes = [permissions.IsAuthenticated, CanView]
 
-    @extend_schema(responses={200: BreakdownSerializer})
+    @extend_schema(responses={200: ReliefBreakdownSerializer})
     def get(self, request: Request, code: str) -> Response:
-        return Response(BreakdownSerializer(selectors.breakdown(program=_program(code))).data)
+        return Response(ReliefBreakdownSerializer(selectors.breakdown(program=_program(code))).data)
 
 
 class ImportCreateView(ThrottleUnauthenticated, APIView):
@@ -159,11 +159,11 @@ class ImportCreateView(ThrottleUnauthenticated, APIView):
     parser_classes = [parsers.MultiPartParser]
 
     @extend_schema(
-        request={"multipart/form-data": ImportInputSerializer},
-        responses={202: ImportSerializer},
+        request={"multipart/form-data": ReliefImportInputSerializer},
+        responses={202: ReliefImportSerializer},
     )
     def post(self, request: Request) -> Response:
-        data = ImportInputSerializer(data=request.data)
+        data = ReliefImportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         with transaction.atomic():
@@ -177,7 +177,7 @@ class ImportCreateView(ThrottleUnauthenticated, APIView):
             except (UnknownProgram, NoPublishedProgramVersion) as exc:
                 raise ValidationError({"program": [str(exc)]}) from exc
             importer.relief_import_enqueue(import_id=job.pk)
-        return Response(ImportSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(ReliefImportSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 def _import(pk: int) -> ReliefImport:
@@ -192,9 +192,9 @@ class ImportDetailView(ThrottleUnauthenticated, APIView):
 
     permission_classes = [permissions.IsAuthenticated, CanImport]
 
-    @extend_schema(responses={200: ImportSerializer})
+    @extend_schema(responses={200: ReliefImportSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(ImportSerializer(_import(pk)).data)
+        return Response(ReliefImportSerializer(_import(pk)).data)
 
 
 class ImportErrorsView(ThrottleUnauthenticated, APIView):
