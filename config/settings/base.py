@@ -244,6 +244,7 @@ SPECTACULAR_SETTINGS = {
         "IncidentPartyRoleEnum": "incidents.models.rm.IncidentParty.Role",
         "ReliefApplicationStatusEnum": "claims.relief.models.ReliefApplication.Status",
         "ReliefImportStatusEnum": "claims.relief.models.ReliefImport.Status",
+        "ReliefDecisionKindEnum": "claims.relief.review_models.ReliefDecision.Kind",
     },
 }
 

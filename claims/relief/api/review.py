@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.relief import review
-from claims.relief.api.serializers import GrantOutSerializer, created_payload
+from claims.relief.api.serializers import ReliefGrantOutSerializer, created_payload
 from claims.relief.models import ReliefApplication
 from claims.relief.review_models import ReliefDecision
 from config.api import ThrottleUnauthenticated, needs_permission
@@ -27,7 +27,7 @@ CanDecide = needs_permission(
 )
 
 
-class DecisionInputSerializer(serializers.Serializer):
+class ReliefDecisionInputSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(
         choices=ReliefDecision.Kind.choices, help_text="approve(승인) 또는 reject(기각)"
     )
@@ -41,7 +41,7 @@ class DecisionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="결정 사유 (필수)")
 
 
-class DecisionOutSerializer(serializers.Serializer):
+class ReliefDecisionOutSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=ReliefDecision.Kind.choices)
     amount = serializers.IntegerField(allow_null=True, help_text="원")
     reason = serializers.CharField()
@@ -50,12 +50,12 @@ class DecisionOutSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField()
 
 
-class DecidedApplicationSerializer(serializers.Serializer):
+class ReliefDecidedApplicationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ReliefApplication.Status.choices)
-    grants = GrantOutSerializer(many=True)
+    grants = ReliefGrantOutSerializer(many=True)
     duplicate_of = serializers.IntegerField(allow_null=True)
-    decision = DecisionOutSerializer()
+    decision = ReliefDecisionOutSerializer()
 
 
 def decided_payload(application: ReliefApplication) -> dict[str, Any]:
@@ -82,14 +82,14 @@ class ApplicationDecideView(ThrottleUnauthenticated, APIView):
     permission_classes = [permissions.IsAuthenticated, CanDecide]
 
     @extend_schema(
-        request=DecisionInputSerializer,
+        request=ReliefDecisionInputSerializer,
         responses={
-            200: DecidedApplicationSerializer,
+            200: ReliefDecidedApplicationSerializer,
             409: OpenApiResponse(description="협의체 심의 상태가 아님 (이미 결정된 신청 포함)"),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        data = DecisionInputSerializer(data=request.data)
+        data = ReliefDecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
