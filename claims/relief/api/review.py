@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import parsers, permissions, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,12 +19,13 @@ from rest_framework.views import APIView
 from claims.relief import review
 from claims.relief.api.serializers import ReliefGrantOutSerializer, created_payload
 from claims.relief.models import ReliefApplication
-from claims.relief.review_models import ReliefDecision
+from claims.relief.review_models import ReliefDecision, ReliefEvidenceFile
 from config.api import ThrottleUnauthenticated, needs_permission
 
 CanDecide = needs_permission(
     review.DECIDE_PERMISSION, "협의체 심의 결정 권한(관리자)이 필요합니다."
 )
+CanUpload = needs_permission(review.UPLOAD_PERMISSION, "증빙 등록 권한(관리자)이 필요합니다.")
 
 
 class ReliefDecisionInputSerializer(serializers.Serializer):
@@ -109,3 +110,44 @@ class ApplicationDecideView(ThrottleUnauthenticated, APIView):
         except review.ReliefStateError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(decided_payload(application))
+
+
+class ReliefEvidenceInputSerializer(serializers.Serializer):
+    kind = serializers.SlugField(max_length=40, help_text="프로그램 버전의 필수 증빙 코드")
+    file = serializers.FileField(help_text="PDF, JPEG, PNG (형식은 파일 내용으로 판단)")
+
+
+class ReliefEvidenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReliefEvidenceFile
+        fields = ["id", "kind", "original_name", "content_type", "size", "sha256", "uploaded_at"]
+
+
+class ApplicationEvidenceView(ThrottleUnauthenticated, APIView):
+    """Attach an evidence file of one of the program's required kinds to an application (for
+    the committee). Kept like a claim's evidence: type from the bytes, SHA-256, size limit."""
+
+    permission_classes = [permissions.IsAuthenticated, CanUpload]
+    parser_classes = [parsers.MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ReliefEvidenceInputSerializer},
+        responses={201: ReliefEvidenceSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = ReliefEvidenceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            evidence = review.relief_evidence_add(
+                application_id=pk,
+                actor=request.user,
+                kind=data.validated_data["kind"],
+                upload=data.validated_data["file"],
+            )
+        except ReliefApplication.DoesNotExist as exc:
+            raise NotFound("피해 지원 신청을 찾을 수 없습니다.") from exc
+        except review.ReliefReviewInputError as exc:
+            raise ValidationError(exc.errors) from exc
+        except review.ReliefReviewForbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response(ReliefEvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)

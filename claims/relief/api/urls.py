@@ -19,6 +19,11 @@ urlpatterns = [
         review.ApplicationDecideView.as_view(),
         name="api-relief-application-decide",
     ),
+    path(
+        "relief/applications/<int:pk>/evidence/",
+        review.ApplicationEvidenceView.as_view(),
+        name="api-relief-application-evidence",
+    ),
     path("relief/imports/", views.ImportCreateView.as_view(), name="api-relief-imports"),
     path("relief/imports/<int:pk>/", views.ImportDetailView.as_view(), name="api-relief-import"),
     path(

@@ -153,3 +153,45 @@ def test_the_audit_sample_is_drawn_filtered_and_recorded(console):
 def test_agents_do_not_see_the_queue(client, agent):
     client.force_login(agent)
     assert client.get("/admin/claims/committeequeueitem/").status_code == 403
+
+
+def test_evidence_is_uploaded_through_the_api(api_as, manager, settings, tmp_path):
+    settings.CLAIMS_EVIDENCE_ROOT = tmp_path
+    app = in_review()
+    client = api_as(manager)
+    url = f"/api/v1/relief/applications/{app.pk}/evidence/"
+    pdf = SimpleUploadedFile("loss.pdf", b"%PDF-1.4 loss", content_type="application/pdf")
+    response = client.post(url, {"kind": "revenue_loss_proof", "file": pdf}, format="multipart")
+    assert response.status_code == 201, response.json()
+    assert response.json()["content_type"] == "application/pdf"
+    fake = SimpleUploadedFile("loss.pdf", b"GIF89a...", content_type="application/pdf")
+    bad = client.post(url, {"kind": "revenue_loss_proof", "file": fake}, format="multipart")
+    assert bad.status_code == 400 and "형식" in bad.json()["file"][0]
+    again = SimpleUploadedFile("loss.pdf", b"%PDF-1.4 loss", content_type="application/pdf")
+    unknown = client.post(url, {"kind": "selfie", "file": again}, format="multipart")
+    assert unknown.status_code == 400 and "kind" in unknown.json()
+
+
+def test_the_blanket_grants_command_starts_once(
+    celery_eager, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.PAYOUTS_UPLOAD_ROOT = tmp_path
+    make_application()
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("relief_blanket_grants", program="outage-1015", segment="small_business",
+                     stdout=out)  # fmt: skip
+    out = StringIO()
+    call_command("relief_blanket_grants", program="outage-1015", segment="small_business",
+                 stdout=out)  # fmt: skip
+    assert "완료 · 대상 1명" in out.getvalue()
+    call_command("relief_blanket_grants", program="outage-1015", segment="small_business",
+                 stdout=out)  # fmt: skip
+    from payouts.models import BlanketGrant, LedgerEntry
+
+    assert BlanketGrant.objects.count() == 1
+    assert LedgerEntry.objects.count() == 1
