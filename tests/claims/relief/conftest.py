@@ -34,23 +34,6 @@ DRIVER = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _relief_presets(request: pytest.FixtureRequest):
-    """Relief snapshots are per database; a flushed one (transactional tests) gets the
-    presets back like a fresh database has them."""
-    from policies.selectors_relief import forget_relief_rules
-
-    forget_relief_rules()
-    marker = request.node.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
-        request.getfixturevalue("_django_db_helper")
-        from policies.services_relief import relief_presets_load
-
-        relief_presets_load()
-    yield
-    forget_relief_rules()
-
-
 @pytest.fixture
 def file_relief(api_as, agent):
     def file(payload, user=None, **changes):
