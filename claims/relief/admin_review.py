@@ -11,7 +11,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -128,6 +134,7 @@ class CommitteeQueueAdmin(ReadOnlyApplicationAdmin):
         "submitted_at",
     ]
     list_filter = ["program", "channel"]
+    list_per_page = 50
     ordering = ["submitted_at", "id"]
     inlines = [EvidenceInline, DecisionInline, EventInline]
     fields = readonly_fields = (
@@ -176,10 +183,33 @@ class CommitteeQueueAdmin(ReadOnlyApplicationAdmin):
 
     def get_urls(self):  # type: ignore[no-untyped-def]
         view = self.admin_site.admin_view(self.decide_view)
+        download = self.admin_site.admin_view(self.evidence_view)
         return [
             path("<int:pk>/decide/", view, name="claims_committeequeueitem_decide"),
+            path(
+                "evidence/<int:pk>/",
+                download,
+                name="claims_committeequeueitem_evidence",
+            ),
             *super().get_urls(),
         ]
+
+    def evidence_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        """An evidence file for the committee, as an attachment with the type read from its
+        bytes at upload (never rendered inline in the console's origin)."""
+        if not request.user.has_perm(review.DECIDE_PERMISSION):
+            raise PermissionDenied
+        evidence = get_object_or_404(ReliefEvidenceFile, pk=pk)
+        try:
+            handle = evidence.file.open("rb")
+        except OSError as exc:
+            raise Http404("증빙 파일을 찾을 수 없습니다.") from exc
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
 
     def decide_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """The committee's decision page: the application (masked), its evidence against the

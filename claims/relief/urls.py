@@ -4,6 +4,7 @@ from claims.relief import views, views_review
 
 urlpatterns = [
     path("apply/", views.relief_apply, name="relief-apply"),
+    path("programs/", views_review.relief_program_list, name="relief-programs"),
     path(
         "programs/<slug:code>/",
         views_review.relief_program_dashboard,

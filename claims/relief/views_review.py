@@ -24,6 +24,14 @@ IMPORT_PERMISSION = "claims.add_reliefimport"
 
 @login_required
 @permission_required(DASHBOARD_PERMISSION, raise_exception=True)
+def relief_program_list(request: HttpRequest) -> HttpResponse:
+    """The programs, each linking to its dashboard."""
+    programs = ReliefProgram.objects.order_by("code")
+    return render(request, "relief/programs.html", {"programs": programs})
+
+
+@login_required
+@permission_required(DASHBOARD_PERMISSION, raise_exception=True)
 def relief_program_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     """Seed 000's breakdown of the program (counts, percentages, charts), its money and its
     review queues."""

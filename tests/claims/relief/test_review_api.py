@@ -119,7 +119,13 @@ def test_the_decision_page_uploads_evidence_and_decides_once(console, settings, 
     response = console.post(url, {"upload": "1", "kind": "small_business_certificate",
                                   "file": upload})  # fmt: skip
     assert response.status_code == 302
-    assert "✔ 소상공인 확인서" in console.get(url).content.decode()
+    page = console.get(url).content.decode()
+    assert "✔ 소상공인 확인서" in page
+    evidence = app.evidence_files.get()
+    download = console.get(f"/admin/claims/committeequeueitem/evidence/{evidence.pk}/")
+    assert download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 x"
+    assert "attachment" in download["Content-Disposition"]
 
     missing = console.post(url, {"decision": "approve", "reason": "ok"})
     assert "0보다 큰 지원금" in missing.content.decode()

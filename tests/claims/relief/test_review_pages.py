@@ -85,3 +85,9 @@ def test_the_import_form_refuses_a_missing_file(manager_client):
     assert page.status_code == 200
     assert "필수 항목" in page.content.decode()
     assert not ReliefImport.objects.exists()
+
+
+def test_the_program_list_links_each_dashboard(manager_client):
+    page = manager_client.get("/relief/programs/").content.decode()
+    assert "/relief/programs/outage-1015/" in page and "/relief/programs/kt-ahyeon-2018/" in page
+    assert "피해 지원 현황" in page  # the menu's link for managers
