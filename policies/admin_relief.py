@@ -99,7 +99,7 @@ class ReliefProgramAdmin(admin.ModelAdmin):
 
 @admin.register(ReliefProgramVersion)
 class ReliefProgramVersionAdmin(admin.ModelAdmin):
-    list_display = ["program", "number", "name", "status", "budget", "published_at"]
+    list_display = ["program", "number", "status", "budget_won", "published_at"]
     list_filter = ["program", "status"]
     inlines = [
         SegmentInline,
@@ -147,6 +147,10 @@ class ReliefProgramVersionAdmin(admin.ModelAdmin):
         "published_at",
         "published_by",
     ]
+
+    @admin.display(description="예산", ordering="budget")
+    def budget_won(self, obj: ReliefProgramVersion) -> str:
+        return f"{obj.budget:,}원"
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         # A version starts as a copy of another ("새 초안 만들기"), never blank.

@@ -191,3 +191,22 @@ def test_window_messages_name_every_intake_window_in_korean():
 )  # fmt: skip
 def test_business_numbers_are_normalized(given_, expected):
     assert normalize_business_number(given_) == expected
+
+
+@pytest.mark.django_db
+def test_a_manager_drafts_edits_and_publishes_in_the_console(client, manager):
+    client.force_login(manager)
+    version = ReliefProgramVersion.objects.get(program__code="outage-1015")
+    url = "/admin/policies/reliefprogramversion/"
+    listing = client.get(url)
+    assert "5,000,000,000원" in listing.content.decode()
+    client.post(url, {"action": "create_draft", "_selected_action": [version.pk]})
+    draft = ReliefProgramVersion.objects.get(program=version.program, number=2)
+    assert draft.status == "draft"
+    # Published versions open read-only; the draft is editable.
+    assert client.get(f"{url}{version.pk}/change/").context["has_change_permission"] is False
+    assert client.get(f"{url}{draft.pk}/change/").context["has_change_permission"] is True
+    client.post(url, {"action": "publish", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    version.refresh_from_db()
+    assert (draft.status, version.status) == ("published", "retired")

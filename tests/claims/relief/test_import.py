@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from claims.relief import importer
+from claims.relief import import_python, importer
 from claims.relief.generate import generate
 from claims.relief.models import ReliefApplication, ReliefImport
 from claims.relief.services import Applicant, relief_application_create
@@ -214,7 +214,7 @@ def test_the_python_path_decides_like_the_sql_path(tmp_path):
     )
     ReliefApplication.objects.all().delete()
     job = importer.relief_import_create(program="outage-1015", source=path, original_name="g.csv")
-    importer._run_python(job, current_rules(code="outage-1015"))
+    import_python.run_python(job, current_rules(code="outage-1015"))
     job.refresh_from_db()
     python = sorted(
         ReliefApplication.objects.filter(source_import=job).values_list("source_line", "status")
@@ -261,3 +261,53 @@ def test_upload_through_the_api_runs_and_reports(tmp_path, api_as):
         format="multipart",
     )
     assert bad.status_code == 400 and "program" in bad.json()
+
+
+ODD_CELLS = (
+    [
+        {"submitted_at": t}
+        for t in (
+            "2022-10-20",
+            "2022-10-20 10:00",
+            "2022-10-20T10:00:00Z",
+            "2022-10-20T10:00:00.123456+0900",
+            "2022-10-20T10:00:00.1234567+09:00",
+            "2022-10-20+09:00",
+            "20221020",
+            "2022-02-30T10:00",
+            "2022-10-20T24:00",
+            "２０２２-10-20",
+        )
+    ]
+    + [
+        {"reported_loss": v}
+        for v in ("1,000,000", "²", "-1", "1e5", "999999999999999999", "9999999999999999999")
+    ]
+    + [{"external_id": v} for v in ("a b", "x" * 65, "한글")]
+    + [{"saturdays_worked": "3", "nights_worked": "٣"}]
+)
+
+
+@pytest.mark.django_db
+def test_both_paths_agree_on_odd_cells(tmp_path):
+    rows = [row(business_number=f"80000000{n:02d}", **cells) for n, cells in enumerate(ODD_CELLS)]
+    path = tmp_path / "odd.csv"
+    path.write_text(csv_text(rows), encoding="utf-8")
+    sql_job = run(tmp_path, path.read_text(encoding="utf-8"))
+    sql = sorted(
+        ReliefApplication.objects.filter(source_import=sql_job).values_list(
+            "source_line", "status", "submitted_at", "reported_loss"
+        )
+    )
+    ReliefApplication.objects.all().delete()
+    job = importer.relief_import_create(program="outage-1015", source=path, original_name="o.csv")
+    import_python.run_python(job, current_rules(code="outage-1015"))
+    job.refresh_from_db()
+    python = sorted(
+        ReliefApplication.objects.filter(source_import=job).values_list(
+            "source_line", "status", "submitted_at", "reported_loss"
+        )
+    )
+    assert python == sql
+    assert report(job) == report(sql_job)
+    assert len(sql) == 6  # four times and two losses are good
