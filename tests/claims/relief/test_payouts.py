@@ -189,3 +189,42 @@ def test_a_segment_without_blanket_grants_is_refused():
 
     with pytest.raises(ReliefPayoutError, match="일괄 지원이 없습니다"):
         relief_program_start_blanket_grants(program=program(), segment="driver")
+
+
+@pytest.mark.parametrize("vendor_path", ["database", "python"])
+def test_an_import_lands_its_payout_requests_with_its_rows(tmp_path, settings, vendor_path):
+    """Through the import itself (PostgreSQL's SQL path where the suite runs on it, and the
+    row-by-row path): the approved rows' own grants are pending requests keyed per application,
+    a row over the threshold has none until the committee decides."""
+    from claims.relief import import_python, importer
+    from tests.claims.relief.conftest import csv_text, row
+
+    settings.RELIEF_IMPORT_ROOT = tmp_path / "relief"
+    path = tmp_path / "in.csv"
+    path.write_text(
+        csv_text(
+            [
+                row(business_number="1111111111", reported_loss="300001"),
+                row(business_number="2222222222", reported_loss="500001"),
+                row(segment="user", kind="customer", external_id="C-9", business_number="",
+                    reported_loss="", damage="no_loss"),
+            ]
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    job = importer.relief_import_create(program="outage-1015", source=path, original_name="in.csv")
+    if vendor_path == "python":
+        import_python.run_python(job, _rules(job))
+    else:
+        importer.relief_import_run(import_id=job.pk)
+    apps = {a.business_number: a for a in ReliefApplication.objects.filter(source_import=job)}
+    assert apps["2222222222"].status == Status.COMMITTEE_REVIEW
+    assert list(PayoutRequest.objects.values_list("idempotency_key", "amount", "status")) == [
+        (f"relief:{apps['1111111111'].pk}:business_support", 50_000, "pending")
+    ]
+
+
+def _rules(job):
+    from policies.selectors_relief import program_rules
+
+    return program_rules(version=job.program_version)
