@@ -27,6 +27,7 @@ from django.utils.html import format_html, format_html_join
 from claims.relief import review
 from claims.relief.forms_review import (
     ReliefAuditDrawForm,
+    ReliefAuditForm,
     ReliefDecisionForm,
     ReliefEvidenceForm,
 )
@@ -323,6 +324,7 @@ class AuditSampleAdmin(ReadOnlyApplicationAdmin):
 
     list_display = [
         "id",
+        "audit_link",
         "program_code",
         "segment",
         "masked_name",
@@ -396,10 +398,61 @@ class AuditSampleAdmin(ReadOnlyApplicationAdmin):
 
     def get_urls(self):  # type: ignore[no-untyped-def]
         view = self.admin_site.admin_view(self.draw_view)
+        audit = self.admin_site.admin_view(self.audit_view)
         return [
             path("draw/", view, name="claims_auditsampleitem_draw"),
+            path("<int:pk>/audit/", audit, name="claims_auditsampleitem_audit"),
             *super().get_urls(),
         ]
+
+    def audit_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Record one sampled application's audit with the auditor's own note."""
+        if not request.user.has_perm(review.AUDIT_PERMISSION):
+            raise PermissionDenied
+        application = get_object_or_404(
+            self.get_queryset(request).select_related("program_version"), pk=pk
+        )
+        form = ReliefAuditForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                review.relief_audit_record(
+                    application_id=application.pk,
+                    actor=request.user,
+                    result=form.cleaned_data["result"],
+                    note=form.cleaned_data["note"],
+                )
+            except review.ReliefReviewInputError as exc:
+                for field, errors in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except (review.ReliefStateError, review.ReliefReviewForbidden) as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(request, f"신청 #{application.pk}의 감사 결과를 기록했습니다.")
+                return HttpResponseRedirect(reverse("admin:claims_auditsampleitem_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"신청 #{application.pk} 감사",
+            "application": application,
+            "masked_name": mask_name(application.applicant_name),
+            "masked_number": masked_business_number(application.business_number),
+            "grants": list(application.grants.all()),
+            "result": ReliefAuditResult.objects.filter(application=application).first(),
+            "form": form,
+            "adminform": helpers.AdminForm(
+                form,  # type: ignore[arg-type]
+                [(None, {"fields": list(form.fields)})],
+                {},
+            ),
+        }
+        return TemplateResponse(request, "admin/claims/relief/audit.html", context)
+
+    @admin.display(description="감사")
+    def audit_link(self, obj: Any) -> str:
+        if getattr(obj, "audit_result", None) is not None:
+            return "기록됨"
+        url = reverse("admin:claims_auditsampleitem_audit", args=[obj.pk])
+        return format_html('<a href="{}">감사 기록</a>', url)
 
     def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
         extra = {

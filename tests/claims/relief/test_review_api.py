@@ -201,3 +201,20 @@ def test_the_blanket_grants_command_starts_once(
 
     assert BlanketGrant.objects.count() == 1
     assert LedgerEntry.objects.count() == 1
+
+
+def test_one_sampled_application_is_audited_with_a_note(console):
+    app = make_application()
+    ReliefApplication.objects.filter(pk=app.pk).update(audit_sample=True)
+    url = f"/admin/claims/auditsampleitem/{app.pk}/audit/"
+    assert "감사 결과 기록" in console.get(url).content.decode()
+    empty = console.post(url, {"result": "passed", "note": ""})
+    assert "필수 항목" in empty.content.decode()
+    done = console.post(url, {"result": "passed", "note": "매출 자료와 일치"})
+    assert done.status_code == 302
+    assert ReliefAuditResult.objects.get(application=app).note == "매출 자료와 일치"
+    assert "이미 기록되었습니다" in console.get(url).content.decode()
+    assert (
+        console.get(f"/admin/claims/auditsampleitem/{make_application().pk}/audit/").status_code
+        == 404
+    )
