@@ -275,3 +275,6 @@ class EscalationQueueAdmin(ClaimAdmin):
 
 # Relief applications have their own module; imported here so the admin site registers them.
 from claims.relief import admin as relief_admin  # noqa: E402, F401
+
+# The relief review's console pages (committee queue, audit sample) live with the relief code.
+from claims.relief import admin_review  # noqa: E402, F401

@@ -265,17 +265,31 @@ from claims.relief.models import (  # noqa: E402
     ReliefImport,
     ReporterType,
 )
+from claims.relief.review_models import (  # noqa: E402
+    AuditSampleItem,
+    CommitteeQueueItem,
+    ReliefAuditDraw,
+    ReliefAuditResult,
+    ReliefDecision,
+    ReliefEvidenceFile,
+)
 
 __all__ = [
+    "AuditSampleItem",
     "Claim",
     "ClaimDecision",
     "ClaimEvent",
     "ClaimEvidence",
+    "CommitteeQueueItem",
     "DamageClass",
     "EscalatedClaim",
     "ReliefApplication",
     "ReliefApplicationEvent",
     "ReliefApplicationGrant",
+    "ReliefAuditDraw",
+    "ReliefAuditResult",
+    "ReliefDecision",
+    "ReliefEvidenceFile",
     "ReliefImport",
     "ReporterType",
 ]

@@ -169,6 +169,30 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
         },
     },
 }
+# Relief review (issue 13): managers (the operators of a relief program) work the committee
+# queue, upload evidence, draw and record the audit and import files. Merged into the role's
+# entries so the relief intake's own lines stay as they are.
+_RELIEF_REVIEW = {
+    "reliefapplication": ["view"],
+    "reliefapplicationevent": ["view"],
+    "reliefimport": ["view", "add"],
+    "reliefdecision": ["view"],
+    "reliefevidencefile": ["view", "add"],
+    "committeequeueitem": ["view"],
+    "auditsampleitem": ["view"],
+    "reliefauditdraw": ["view"],
+    "reliefauditresult": ["view"],
+}
+for _model, _actions in _RELIEF_REVIEW.items():
+    _held = ROLE_PERMISSIONS[MANAGER]["claims"].setdefault(_model, [])
+    _held += [a for a in _actions if a not in _held]
+ROLE_PERMISSIONS[MANAGER]["custom"]["claims"] = [
+    *ROLE_PERMISSIONS[MANAGER]["custom"].get("claims", []),
+    "decide_reliefapplication",
+    "audit_reliefapplication",
+    "view_relief_dashboard",
+]
+
 ROLE_PERMISSIONS[RM_SENSITIVE] = {
     **ROLE_PERMISSIONS[RM],
     "custom": {

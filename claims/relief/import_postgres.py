@@ -28,6 +28,7 @@ from claims.relief.models import (
     ReliefApplicationGrant,
     ReliefImport,
 )
+from claims.relief.payout_requests import relief_import_payouts_create
 from policies.models import AccountKind, ReliefChannel, ReliefSegment
 from policies.relief import (
     SEGMENTS_WITH_BUSINESS_NUMBER,
@@ -72,6 +73,9 @@ def run_postgresql(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
             _parse_and_tier(cursor, stage, rules)
         progress(job.pk, stage="등록 중", processed_rows=total // 3 * 2)
         counts = _land(job, stage, rules, total)
+        # The approved rows' payout requests commit with the rows (set-based, chunked).
+        progress(job.pk, stage="지급 요청 생성 중")
+        relief_import_payouts_create(import_id=job.pk)
         rejected = _write_report(job, f"{stage}_err")
         counts["rejected"] = rejected
         # The import row is written in the landing transaction, so its counts and the rows

@@ -27,6 +27,7 @@ from claims.relief.models import (
     ReliefApplicationGrant,
     ReliefImport,
 )
+from claims.relief.payout_requests import relief_import_payouts_create
 from policies.models import AccountKind, ReliefChannel, ReliefSegment
 from policies.relief import (
     KST,
@@ -221,6 +222,8 @@ def run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
                 at=now,
                 note=note if not original else f"사업자등록번호 중복: 원 신청 #{original}",
             )
+        # The approved rows' payout requests commit with the rows.
+        relief_import_payouts_create(import_id=job.pk)
         path = report_path(job)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8-sig", newline="") as out:

@@ -113,6 +113,10 @@ class ReliefApplication(models.Model):
         related_name="applications",
     )
     source_line = models.PositiveIntegerField("파일 줄 번호", null=True, blank=True)
+    # Set by the audit draw (claims.relief.review); db_default so bulk inserts need not name it.
+    audit_sample = models.BooleanField(
+        "감사 표본", default=False, db_default=False, help_text="사후 감사 표본으로 뽑힌 신청"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="등록자",
@@ -165,6 +169,7 @@ class ReliefApplicationGrant(models.Model):
         LOSS_TIER = "loss_tier", "손실 구간 지원금"
         DRIVER_BAND = "driver_band", "기사 감사 포인트"
         TRANSPORT = "transport", "교통비 지원"
+        COMMITTEE = "committee", "협의체 심의 지원금"
 
     application = models.ForeignKey(
         ReliefApplication, verbose_name="신청", on_delete=models.CASCADE, related_name="grants"

@@ -23,6 +23,7 @@ from claims.relief.models import (
     ReliefApplicationEvent,
     ReliefApplicationGrant,
 )
+from claims.relief.payout_requests import relief_application_payouts_create
 from policies.models import ReliefChannel, ReliefSegment
 from policies.relief import (
     Facts,
@@ -176,6 +177,9 @@ def relief_application_create(
                 for n, g in enumerate(outcome.grants)
             )
             note = f"{rules.program_code} v{rules.version_number} 판정"
+            # An auto-approved application's own grants reach payouts with it (exactly once:
+            # a key per application and instrument).
+            relief_application_payouts_create(application=application)
         ReliefApplicationEvent.objects.create(
             application=application,
             from_status="",

@@ -254,6 +254,7 @@ SPECTACULAR_SETTINGS = {
         "InsuranceKindEnum": "policies.models.insurance.InsuranceKind",
         "ReliefApplicationStatusEnum": "claims.relief.models.ReliefApplication.Status",
         "ReliefImportStatusEnum": "claims.relief.models.ReliefImport.Status",
+        "ReliefDecisionKindEnum": "claims.relief.review_models.ReliefDecision.Kind",
     },
 }
 

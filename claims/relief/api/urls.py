@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims.relief.api import views
+from claims.relief.api import review, views
 
 urlpatterns = [
     path("relief/programs/", views.ProgramListView.as_view(), name="api-relief-programs"),
@@ -13,6 +13,16 @@ urlpatterns = [
         "relief/applications/",
         views.ApplicationListCreateView.as_view(),
         name="api-relief-applications",
+    ),
+    path(
+        "relief/applications/<int:pk>/decide/",
+        review.ApplicationDecideView.as_view(),
+        name="api-relief-application-decide",
+    ),
+    path(
+        "relief/applications/<int:pk>/evidence/",
+        review.ApplicationEvidenceView.as_view(),
+        name="api-relief-application-evidence",
     ),
     path("relief/imports/", views.ImportCreateView.as_view(), name="api-relief-imports"),
     path("relief/imports/<int:pk>/", views.ImportDetailView.as_view(), name="api-relief-import"),
