@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from incidents.models import (
     Account,
@@ -275,6 +276,16 @@ def incident_evidence_of(
         .select_related("uploaded_by")
         .first()
     )
+
+
+def linked_claims_of(incident_id: int) -> list[dict[str, Any]]:
+    """The claims linked to the incident (number, type, type_label, status, status_label, url),
+    from the claims app through INCIDENTS_LINKED_CLAIMS; none when the setting is empty. The
+    caller has checked that the user may see the incident."""
+    hook = settings.INCIDENTS_LINKED_CLAIMS
+    if not hook:
+        return []
+    return list(import_string(hook)(incident_id))
 
 
 # --- notifications (알림) -------------------------------------------------------------------

@@ -368,6 +368,12 @@ PAYOUTS_STUCK_AFTER_DAYS = env.int("PAYOUTS_STUCK_AFTER_DAYS", default=3)
 PAYOUTS_VISIBLE_DECISIONS = env(
     "PAYOUTS_VISIBLE_DECISIONS", default="claims.selectors.decision_refs_visible_to"
 )
+# The claims linked to an RM incident, for its detail (incidents may not import claims, which
+# holds the links): a dotted path to `f(incident_id)` giving dicts of number, type, type_label,
+# status, status_label and url. Empty: no linked claims shown.
+INCIDENTS_LINKED_CLAIMS = env(
+    "INCIDENTS_LINKED_CLAIMS", default="claims.selectors.claims_linked_to_incident"
+)
 # Models (`app_label.Model`) whose rows `payouts_blanket_grant --queryset` may grant to: the
 # account tables, never an arbitrary table. Empty: --queryset is refused.
 PAYOUTS_GRANT_QUERYSETS = env.list("PAYOUTS_GRANT_QUERYSETS", default=[])

@@ -185,9 +185,19 @@ class IncidentEvidenceSerializer(serializers.Serializer):
         }
 
 
+class LinkedClaimSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="클레임 번호")
+    type = serializers.CharField(help_text="클레임 유형 코드")
+    type_label = serializers.CharField(help_text="클레임 유형 이름")
+    status = serializers.CharField(help_text="클레임 상태 코드")
+    status_label = serializers.CharField(help_text="클레임 상태")
+    url = serializers.CharField(help_text="클레임 화면 주소")
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     timeline = TimelineSerializer(many=True)
     evidence = IncidentEvidenceSerializer(many=True)
+    claims = LinkedClaimSerializer(many=True, help_text="연결된 클레임")
 
     def to_representation(self, instance: Incident) -> dict[str, Any]:
         body = super().to_representation(instance)
@@ -204,6 +214,9 @@ class IncidentDetailSerializer(IncidentSerializer):
             for e in instance.events.all()
         ]
         body["evidence"] = IncidentEvidenceSerializer(instance.evidence.all(), many=True).data
+        body["claims"] = LinkedClaimSerializer(
+            selectors.linked_claims_of(instance.pk), many=True
+        ).data
         return body
 
 

@@ -107,3 +107,20 @@ def incident_record_violation(
         restrictions=list(violation.restrictions.order_by("id")),
         reviews=list(violation.reviews.order_by("id")),
     )
+
+
+def incident_note_claim_link(
+    *, incident_id: int, actor: User | None, claim: str, reason: str = ""
+) -> None:
+    """The timeline row of a claim linked to the incident (the link itself is the claims app's:
+    it calls this inside its own transaction). `claim` names the claim, e.g. '클레임 #12 (…)'."""
+    with transaction.atomic():
+        locked = _lock(incident_id)
+        incident_event(
+            locked,
+            kind=IncidentEvent.Kind.CLAIM_LINKED,
+            actor=actor,
+            at=timezone.now(),
+            detail=f"{claim} 연결",
+            reason=reason,
+        )
