@@ -28,6 +28,7 @@ from incidents.api.rm_serializers import (
     IncidentSerializer,
     IncidentViolationInputSerializer,
     IncidentViolationSerializer,
+    InsuranceInputSerializer,
     PauseInputSerializer,
     ResumeInputSerializer,
     ShareSerializer,
@@ -44,7 +45,7 @@ from incidents.services.rm import (
     incident_share,
     incident_transition,
 )
-from incidents.services.rm_actions import incident_record_violation
+from incidents.services.rm_actions import incident_record_violation, incident_set_insurance
 from incidents.services.rm_evidence import incident_evidence_add
 from incidents.services.rm_sla import SlaNotApplicable, incident_pause_sla, incident_resume_sla
 from policies.selectors import NoPublishedPolicy, rm_taxonomy
@@ -421,3 +422,28 @@ class IncidentEvidenceFileView(ThrottleUnauthenticated, APIView):
         )
         answer["X-Content-SHA256"] = evidence.sha256
         return answer
+
+
+class IncidentInsuranceView(ThrottleUnauthenticated, APIView):
+    """Record the insurer's limit and the loss of the case (원); the answer shows the excess
+    above the limit. The same amounts again change nothing."""
+
+    permission_classes = [permissions.IsAuthenticated, CanWork]
+
+    @extend_schema(request=InsuranceInputSerializer, responses={200: IncidentDetailSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = InsuranceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = data.validated_data
+        incident = _visible_or_404(request, pk)
+        try:
+            incident_set_insurance(
+                incident=incident,
+                actor=cast("User", request.user),
+                insurer_limit=given["insurer_limit"],
+                loss_amount=given["loss_amount"],
+                reason=given["reason"],
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return _detail(request, pk)

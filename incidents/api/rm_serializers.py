@@ -105,6 +105,11 @@ class IncidentSerializer(serializers.Serializer):
     business_hours_left = serializers.FloatField(
         allow_null=True, help_text="기한까지 남은 영업시간 (지나면 음수; 종결이면 null)"
     )
+    insurer_limit = serializers.IntegerField(allow_null=True, help_text="보험사 보상 한도 (원)")
+    loss_amount = serializers.IntegerField(allow_null=True, help_text="손해액 (원)")
+    excess = serializers.IntegerField(
+        allow_null=True, help_text="한도 초과액 (원); 두 금액이 모두 있을 때만"
+    )
     parties = PartySerializer(many=True)
 
     def to_representation(self, instance: Incident) -> dict[str, Any]:
@@ -136,6 +141,9 @@ class IncidentSerializer(serializers.Serializer):
                 if instance.sla_breached_at
                 else None
             ),
+            "insurer_limit": instance.insurer_limit,
+            "loss_amount": instance.loss_amount,
+            "excess": instance.excess,
             "time_left_seconds": clock.time_left_seconds,
             "business_hours_left": clock.business_hours_left,
             # Always masked here: the account's own page shows them whole to those allowed.
@@ -256,6 +264,19 @@ class IncidentViolationSerializer(serializers.Serializer):
     violation = ViolationSerializer()
     restrictions = RestrictionSerializer(many=True, help_text="이 위반으로 적용된 제재")
     reviews = ReviewOpenedSerializer(many=True, help_text="이 위반으로 열린 재심사")
+
+
+class InsuranceInputSerializer(serializers.Serializer):
+    insurer_limit = serializers.IntegerField(
+        allow_null=True,
+        min_value=0,
+        max_value=10**13,
+        help_text="보험사 보상 한도 (원); 모르면 null",
+    )
+    loss_amount = serializers.IntegerField(
+        allow_null=True, min_value=0, max_value=10**13, help_text="손해액 (원); 모르면 null"
+    )
+    reason = serializers.CharField(max_length=500, help_text="변경 사유")
 
 
 class ShareSerializer(serializers.Serializer):

@@ -64,6 +64,11 @@ urlpatterns = [
         name="api-rm-incident-evidence-file",
     ),
     path(
+        "incidents/<int:pk>/insurance/",
+        rm.IncidentInsuranceView.as_view(),
+        name="api-rm-incident-insurance",
+    ),
+    path(
         "incidents/<int:pk>/resume/",
         rm.IncidentResumeView.as_view(),
         name="api-rm-incident-resume",
