@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 
 from incidents.models import (
     Account,
+    AccountFlag,
     AccountState,
     Incident,
     IncidentEvent,
@@ -302,3 +303,43 @@ def notifications_of(user: Any) -> QuerySet[IncidentNotification]:
 
 def unread_notification_count(user: Any) -> int:
     return notifications_of(user).filter(read_at__isnull=True).count()
+
+
+# --- account flags (사고다발) -------------------------------------------------------------------
+
+
+def flags_visible_to(user: Any, *, standing_only: bool = True) -> QuerySet[AccountFlag]:
+    """Flags the user may know of (standing ones only, unless asked), each with
+    `visible_incidents` (its causes the user may see). A flag whose every cause is a 성민감
+    incident is absent for users without the permission: naming it would tell of the hidden
+    case."""
+    visible = incidents_visible_to(user)
+    flags = AccountFlag.objects.filter(incidents__in=visible.values("pk"))
+    if standing_only:
+        flags = flags.filter(cleared_at__isnull=True)
+    return (
+        flags.distinct()
+        .select_related("account")
+        .prefetch_related(
+            Prefetch(
+                "incidents",
+                queryset=visible.select_related("rm_subtype").order_by("occurred_at", "pk"),
+                to_attr="visible_incidents",
+            )
+        )
+        .order_by("-raised_at", "-id")
+    )
+
+
+def flagged_drivers(user: Any) -> QuerySet[AccountFlag]:
+    """The RM list of drivers flagged 사고다발, newest first, with the incidents that caused
+    it (those the user may see)."""
+    return flags_visible_to(user).filter(kind=AccountFlag.Kind.REPEAT_ACCIDENTS)
+
+
+def account_flag_kinds(account: Account, user: Any) -> list[str]:
+    """The kinds of the account's standing flags the user may know of (the accounts API's
+    `flags`)."""
+    return sorted(
+        set(flags_visible_to(user).filter(account=account).values_list("kind", flat=True))
+    )

@@ -279,6 +279,16 @@ class InsuranceInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, help_text="변경 사유")
 
 
+class SubtypeChangeInputSerializer(serializers.Serializer):
+    category = serializers.CharField(max_length=40, help_text="RM 유형 코드")
+    subtype = serializers.CharField(max_length=40, help_text="그 유형의 세부 유형 코드")
+    reason = serializers.CharField(max_length=500, help_text="재분류 사유")
+
+
+class PartyAddInputSerializer(PartyInputSerializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
 class ShareSerializer(serializers.Serializer):
     summary = serializers.CharField(
         help_text="가림 처리된 요약 (이름·전화번호·차량번호·주민등록번호·주소)"
