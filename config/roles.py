@@ -117,6 +117,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "incidentparty": ["view"],
             "incidentevent": ["view"],
             "incidentshare": ["view"],
+            "incidentevidence": ["view"],
             "accountflag": ["view"],
         },
         "custom": {
