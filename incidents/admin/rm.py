@@ -67,7 +67,7 @@ class ShareInline(ReadOnlyInline):
 class EvidenceInline(ReadOnlyInline):
     model = IncidentEvidence
     fields = ["at", "original_name", "content_type", "size", "sha256", "uploaded_by"]
-    readonly_fields = fields
+    readonly_fields = ["at", "original_name", "content_type", "size", "sha256", "uploaded_by"]
     verbose_name_plural = "증빙 파일 (내려받기는 API: 같은 열람 권한)"
 
 
