@@ -147,6 +147,8 @@ INCIDENTS_MAIL_NOTIFICATIONS = env.bool(
     "INCIDENTS_MAIL_NOTIFICATIONS", default=PASSWORD_RESET_BY_MAIL
 )
 INCIDENTS_MAIL_RETRY_HOURS = env.int("INCIDENTS_MAIL_RETRY_HOURS", default=24)
+# Late cases the breach sweep marks per transaction.
+INCIDENTS_SWEEP_CHUNK = env.int("INCIDENTS_SWEEP_CHUNK", default=500)
 
 # Content-Security-Policy: every script and style is a vendored file of ours; nothing inline.
 CONTENT_SECURITY_POLICY = {
