@@ -155,6 +155,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "incidentparty": ["view"],
             "incidentevent": ["view"],
             "incidentshare": ["view"],
+            "incidentevidence": ["view"],
+            "accountflag": ["view"],
         },
         "custom": {
             "policies": ["quote_policy"],

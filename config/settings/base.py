@@ -147,6 +147,8 @@ INCIDENTS_MAIL_NOTIFICATIONS = env.bool(
     "INCIDENTS_MAIL_NOTIFICATIONS", default=PASSWORD_RESET_BY_MAIL
 )
 INCIDENTS_MAIL_RETRY_HOURS = env.int("INCIDENTS_MAIL_RETRY_HOURS", default=24)
+# Late cases the breach sweep marks per transaction.
+INCIDENTS_SWEEP_CHUNK = env.int("INCIDENTS_SWEEP_CHUNK", default=500)
 
 # Content-Security-Policy: every script and style is a vendored file of ours; nothing inline.
 CONTENT_SECURITY_POLICY = {
@@ -371,6 +373,12 @@ PAYOUTS_STUCK_AFTER_DAYS = env.int("PAYOUTS_STUCK_AFTER_DAYS", default=3)
 # see, which the claims workflow names through this hook (dotted path to f(user) -> refs).
 PAYOUTS_VISIBLE_DECISIONS = env(
     "PAYOUTS_VISIBLE_DECISIONS", default="claims.selectors.decision_refs_visible_to"
+)
+# The claims linked to an RM incident, for its detail (incidents may not import claims, which
+# holds the links): a dotted path to `f(incident_id)` giving dicts of number, type, type_label,
+# status, status_label and url. Empty: no linked claims shown.
+INCIDENTS_LINKED_CLAIMS = env(
+    "INCIDENTS_LINKED_CLAIMS", default="claims.selectors.claims_linked_to_incident"
 )
 # Models (`app_label.Model`) whose rows `payouts_blanket_grant --queryset` may grant to: the
 # account tables, never an arbitrary table. Empty: --queryset is refused.
