@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-dev migrate demo worker beat bench bench-rm load lint fmt clean
+.PHONY: run test install install-dev migrate demo worker beat bench bench-rm bench-relief load lint fmt clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench: install
 # RM queue page p95 on PostgreSQL; fill the database first: manage.py seed_incidents --count 1000000
 bench-rm: install
 	$(PY) -m incidents.bench_queue
+
+# Relief import of a generated 105,116-row CSV on PostgreSQL (DATABASE_URL), a scratch database.
+bench-relief: install
+	$(PY) -m claims.relief.bench
 
 # Bounded load test on 127.0.0.1: gunicorn, production settings, PostgreSQL (config/loadtest.py).
 load: install

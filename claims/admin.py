@@ -271,3 +271,10 @@ class EscalationQueueAdmin(ClaimAdmin):
 
     def get_urls(self):  # type: ignore[no-untyped-def]
         return admin.ModelAdmin.get_urls(self)  # the decision page is the claim's
+
+
+# Relief applications have their own module; imported here so the admin site registers them.
+from claims.relief import admin as relief_admin  # noqa: E402, F401
+
+# The relief review's console pages (committee queue, audit sample) live with the relief code.
+from claims.relief import admin_review  # noqa: E402, F401

@@ -253,3 +253,77 @@ class ClaimEvidence(models.Model):
             "image/png": "PNG 이미지",
             "application/pdf": "PDF",
         }.get(self.content_type, self.content_type)
+
+
+class ClaimIncidentLink(models.Model):
+    """A claim linked to the RM incident it belongs with (both ways: the claim's page and the
+    incident's detail list it). The link lives here: claims know incidents, not the reverse."""
+
+    claim = models.ForeignKey(
+        Claim, verbose_name="클레임", on_delete=models.PROTECT, related_name="incident_links"
+    )
+    incident = models.ForeignKey(
+        "incidents.Incident", verbose_name="RM 사고", on_delete=models.PROTECT, related_name="+"
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="연결한 사람", on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    at = models.DateTimeField("연결 시각")
+
+    class Meta:
+        verbose_name = "클레임·RM 사고 연결"
+        verbose_name_plural = "클레임·RM 사고 연결"
+        ordering = ["incident_id", "claim_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "incident"],
+                name="claimincidentlink_once",
+                violation_error_message="이 클레임은 이 RM 사고에 이미 연결되어 있습니다.",
+            ),
+        ]
+        indexes = [models.Index(fields=["incident", "claim"], name="claimlink_by_incident")]
+
+    def __str__(self) -> str:
+        return f"클레임 #{self.claim_id} ↔ RM 사고 #{self.incident_id}"
+
+
+# Relief applications live in their own package (claims.relief); imported here so Django
+# registers them with the claims app.
+from claims.relief.models import (  # noqa: E402
+    DamageClass,
+    ReliefApplication,
+    ReliefApplicationEvent,
+    ReliefApplicationGrant,
+    ReliefImport,
+    ReporterType,
+)
+from claims.relief.review_models import (  # noqa: E402
+    AuditSampleItem,
+    CommitteeQueueItem,
+    ReliefAuditDraw,
+    ReliefAuditResult,
+    ReliefDecision,
+    ReliefEvidenceFile,
+)
+
+__all__ = [
+    "AuditSampleItem",
+    "Claim",
+    "ClaimDecision",
+    "ClaimEvent",
+    "ClaimEvidence",
+    "ClaimIncidentLink",
+    "CommitteeQueueItem",
+    "DamageClass",
+    "EscalatedClaim",
+    "ReliefApplication",
+    "ReliefApplicationEvent",
+    "ReliefApplicationGrant",
+    "ReliefAuditDraw",
+    "ReliefAuditResult",
+    "ReliefDecision",
+    "ReliefEvidenceFile",
+    "ReliefImport",
+    "ReporterType",
+]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
-from claims.models import Claim, ClaimDecision
-from incidents.models import AccountState
-from incidents.selectors import account_detail, account_find
+from claims.models import Claim, ClaimDecision, ClaimIncidentLink
+from incidents.models import AccountState, Incident
+from incidents.selectors import account_detail, account_find, incidents_visible_to
 from payouts.models import PayoutRequest, SourceKind
 from policies import selectors as policy
 from policies.facts import FACTS
@@ -135,3 +136,35 @@ def claim_detail(claim_id: int, user: Any) -> Claim:
         .prefetch_related("decisions__decided_by", "events__actor")
         .get(pk=claim_id)
     )
+
+
+# --- links with RM incidents ------------------------------------------------------------------
+
+
+def claims_linked_to_incident(incident_id: int) -> list[dict[str, Any]]:
+    """The claims linked to an RM incident, oldest link first, as the incidents app shows them
+    (INCIDENTS_LINKED_CLAIMS): number, type (code and name), status (code and label) and the
+    claim page's url. The caller has already decided the user may see the incident."""
+    links = (
+        ClaimIncidentLink.objects.filter(incident_id=incident_id)
+        .select_related("claim")
+        .order_by("at", "id")
+    )
+    return [
+        {
+            "number": link.claim.pk,
+            "type": link.claim.rule,
+            "type_label": rule_name(link.claim),
+            "status": link.claim.status,
+            "status_label": link.claim.get_status_display(),
+            "url": reverse("claim-detail", kwargs={"pk": link.claim.pk}),
+        }
+        for link in links
+    ]
+
+
+def incidents_linked_to_claim(claim: Claim, user: Any) -> QuerySet[Incident]:
+    """The RM incidents a claim is linked to that the user may know of: a 성민감 one is absent
+    for users without `incidents.view_sensitive_incident`, as everywhere."""
+    linked = ClaimIncidentLink.objects.filter(claim=claim).values("incident_id")
+    return incidents_visible_to(user).filter(pk__in=linked).order_by("pk")

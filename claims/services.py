@@ -23,11 +23,14 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from claims.models import Claim, ClaimDecision, ClaimEvent, ClaimEvidence
+from claims.models import Claim, ClaimDecision, ClaimEvent, ClaimEvidence, ClaimIncidentLink
+from claims.selectors import rule_name
 from config.evidence import EvidenceRefused, evidence_check
 from config.roles import AGENT, MANAGER
+from incidents.models import Incident
 from incidents.models import SourceKind as AccountSource
 from incidents.services.accounts import account_get_or_create
+from incidents.services.rm_actions import incident_note_claim_link
 from incidents.services.violations import violation_record
 from payouts.models import Instrument
 from payouts.services.requests import payout_request_create
@@ -301,6 +304,39 @@ def claim_evidence_add(*, claim_id: int, actor: User, upload: UploadedFile) -> C
             reason=f"증빙 추가: {name} ({size:,}바이트)",
         )  # fmt: skip
     return evidence
+
+
+# --- links to RM incidents -------------------------------------------------------------------
+
+
+def claim_link_incident(
+    *, claim_id: int, incident_id: int, actor: User, reason: str = ""
+) -> tuple[ClaimIncidentLink, bool]:
+    """Link the claim to the RM incident, with a claim event and, through the incidents
+    service, a `claim_linked` row on the incident's timeline, all in one transaction. Linking
+    again changes nothing (returns the link and False). Claim.DoesNotExist for an unknown claim
+    is left to the caller; an unknown incident raises ClaimInputError on `incident`."""
+    reason = reason.strip()
+    with transaction.atomic():
+        claim = _locked(claim_id)
+        if not Incident.objects.filter(pk=incident_id).exists():
+            raise ClaimInputError({"incident": ["RM 사고가 없습니다."]})
+        link, created = ClaimIncidentLink.objects.get_or_create(
+            claim=claim, incident_id=incident_id,
+            defaults={"linked_by": actor, "at": timezone.now()},
+        )  # fmt: skip
+        if not created:
+            return link, False
+        ClaimEvent.objects.create(
+            claim=claim, from_status=claim.status, to_status=claim.status,
+            from_tier=claim.tier, to_tier=claim.tier, actor=actor,
+            reason=f"RM 사고 #{incident_id} 연결" + (f": {reason}" if reason else ""),
+        )  # fmt: skip
+        incident_note_claim_link(
+            incident_id=incident_id, actor=actor, reason=reason,
+            claim=f"{claim} ({rule_name(claim)}, {claim.get_status_display()})",
+        )  # fmt: skip
+    return link, True
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -32,8 +32,17 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "rowpenalty": ["view"],
             "effect": ["view"],
             "penaltyrule": ["view"],
+            "reliefprogram": ["view"],
+            "reliefprogramversion": ["view"],
         },
-        "claims": {"claim": ["view", "add"], "claimdecision": ["view"], "claimevent": ["view"]},
+        "claims": {
+            "claim": ["view", "add"],
+            "claimdecision": ["view"],
+            "claimevent": ["view"],
+            "reliefapplication": ["view", "add"],
+            "reliefapplicationgrant": ["view"],
+            "reliefapplicationevent": ["view"],
+        },
         "incidents": {
             "account": ["view"],
             "violation": ["view"],
@@ -50,6 +59,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "escalatedclaim": ["view"],
             "claimdecision": ["view"],
             "claimevent": ["view"],
+            "reliefapplication": ["view", "add"],
+            "reliefapplicationgrant": ["view"],
+            "reliefapplicationevent": ["view"],
+            "reliefimport": ["view", "add"],
         },
         "policies": {
             "policyversion": ["view", "add", "change"],
@@ -67,6 +80,15 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "coverageruleversion": ["view", "add", "change"],
             "coverageband": ["view", "add", "change", "delete"],
             "coverageminimum": ["view", "add", "change", "delete"],
+            "reliefprogram": ["view"],
+            "reliefprogramversion": ["view", "add", "change"],
+            "reliefprogramsegment": ["view", "add", "change", "delete"],
+            "relieflosstier": ["view", "add", "change", "delete"],
+            "reliefgrant": ["view", "add", "change", "delete"],
+            "reliefdriverband": ["view", "add", "change", "delete"],
+            "reliefwindow": ["view", "add", "change", "delete"],
+            "reliefevidence": ["view", "add", "change", "delete"],
+            "reliefversionevent": ["view"],
         },
         "incidents": {
             "account": ["view"],
@@ -90,7 +112,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "notification": ["view"],
         },
         "custom": {
-            "policies": ["quote_policy", "publish_policyversion", "check_coverage"],
+            "policies": [
+                "quote_policy",
+                "publish_policyversion",
+                "publish_reliefprogramversion",
+                "check_coverage",
+            ],
             "claims": ["view_all_claim"],
             "payouts": [
                 "retry_payoutrequest",
@@ -128,6 +155,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "incidentparty": ["view"],
             "incidentevent": ["view"],
             "incidentshare": ["view"],
+            "incidentevidence": ["view"],
+            "accountflag": ["view"],
         },
         "custom": {
             "policies": ["quote_policy"],
@@ -142,6 +171,30 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
         },
     },
 }
+# Relief review (issue 13): managers (the operators of a relief program) work the committee
+# queue, upload evidence, draw and record the audit and import files. Merged into the role's
+# entries so the relief intake's own lines stay as they are.
+_RELIEF_REVIEW = {
+    "reliefapplication": ["view"],
+    "reliefapplicationevent": ["view"],
+    "reliefimport": ["view", "add"],
+    "reliefdecision": ["view"],
+    "reliefevidencefile": ["view", "add"],
+    "committeequeueitem": ["view"],
+    "auditsampleitem": ["view"],
+    "reliefauditdraw": ["view"],
+    "reliefauditresult": ["view"],
+}
+for _model, _actions in _RELIEF_REVIEW.items():
+    _held = ROLE_PERMISSIONS[MANAGER]["claims"].setdefault(_model, [])
+    _held += [a for a in _actions if a not in _held]
+ROLE_PERMISSIONS[MANAGER]["custom"]["claims"] = [
+    *ROLE_PERMISSIONS[MANAGER]["custom"].get("claims", []),
+    "decide_reliefapplication",
+    "audit_reliefapplication",
+    "view_relief_dashboard",
+]
+
 ROLE_PERMISSIONS[RM_SENSITIVE] = {
     **ROLE_PERMISSIONS[RM],
     "custom": {

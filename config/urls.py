@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("policies.api.urls")),
     path("", include("payouts.api.urls")),
     path("", include("claims.api.urls")),
+    path("", include("claims.relief.api.urls")),
     path("", include("incidents.api.urls")),
 ]
 
@@ -69,6 +70,7 @@ urlpatterns = [
     path("policies/", include("policies.urls")),
     path("claims/", include("claims.urls")),
     path("incidents/", include("incidents.urls")),
+    path("relief/", include("claims.relief.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, which the CSP allows.

@@ -17,7 +17,7 @@ from incidents.services.rm import (
     incident_share,
     incident_transition,
 )
-from incidents.services.rm_sla import incident_pause_sla, incident_sla_mark_breach
+from incidents.services.rm_sla import incident_pause_sla, incident_sla_mark_breaches
 
 MARK = "[데모]"
 S = Incident.Status
@@ -143,7 +143,7 @@ def seed(stdout: OutputWrapper) -> None:
         description__startswith=MARK, sla_due_at__lt=now, sla_paused_at__isnull=True
     ).exclude(status=S.CLOSED)
     for incident in late:
-        incident_sla_mark_breach(
-            incident_id=incident.pk, now=incident.sla_due_at + timedelta(minutes=5)
+        incident_sla_mark_breaches(
+            incident_ids=[incident.pk], now=incident.sla_due_at + timedelta(minutes=5)
         )
     stdout.write(f"  데모 RM 사고: {len(CASES)}건 (RM 대기열 /incidents/)")

@@ -10,9 +10,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from incidents.models import (
     Account,
+    AccountFlag,
     AccountState,
     Incident,
     IncidentEvent,
@@ -280,6 +282,16 @@ def incident_evidence_of(
     )
 
 
+def linked_claims_of(incident_id: int) -> list[dict[str, Any]]:
+    """The claims linked to the incident (number, type, type_label, status, status_label, url),
+    from the claims app through INCIDENTS_LINKED_CLAIMS; none when the setting is empty. The
+    caller has checked that the user may see the incident."""
+    hook = settings.INCIDENTS_LINKED_CLAIMS
+    if not hook:
+        return []
+    return list(import_string(hook)(incident_id))
+
+
 # --- notifications (알림) -------------------------------------------------------------------
 
 
@@ -294,3 +306,43 @@ def notifications_of(user: Any) -> QuerySet[IncidentNotification]:
 
 def unread_notification_count(user: Any) -> int:
     return notifications_of(user).filter(read_at__isnull=True).count()
+
+
+# --- account flags (사고다발) -------------------------------------------------------------------
+
+
+def flags_visible_to(user: Any, *, standing_only: bool = True) -> QuerySet[AccountFlag]:
+    """Flags the user may know of (standing ones only, unless asked), each with
+    `visible_incidents` (its causes the user may see). A flag whose every cause is a 성민감
+    incident is absent for users without the permission: naming it would tell of the hidden
+    case."""
+    visible = incidents_visible_to(user)
+    flags = AccountFlag.objects.filter(incidents__in=visible.values("pk"))
+    if standing_only:
+        flags = flags.filter(cleared_at__isnull=True)
+    return (
+        flags.distinct()
+        .select_related("account")
+        .prefetch_related(
+            Prefetch(
+                "incidents",
+                queryset=visible.select_related("rm_subtype").order_by("occurred_at", "pk"),
+                to_attr="visible_incidents",
+            )
+        )
+        .order_by("-raised_at", "-id")
+    )
+
+
+def flagged_drivers(user: Any) -> QuerySet[AccountFlag]:
+    """The RM list of drivers flagged 사고다발, newest first, with the incidents that caused
+    it (those the user may see)."""
+    return flags_visible_to(user).filter(kind=AccountFlag.Kind.REPEAT_ACCIDENTS)
+
+
+def account_flag_kinds(account: Account, user: Any) -> list[str]:
+    """The kinds of the account's standing flags the user may know of (the accounts API's
+    `flags`)."""
+    return sorted(
+        set(flags_visible_to(user).filter(account=account).values_list("kind", flat=True))
+    )

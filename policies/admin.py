@@ -399,5 +399,6 @@ class PenaltyRuleAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-# Insurance lines and the coverage rule versions register themselves (issue 13).
-from policies import admin_insurance  # noqa: E402, F401
+# Insurance lines, coverage rule versions and relief programs have their own modules; imported
+# here so the admin site registers them.
+from policies import admin_insurance, admin_relief  # noqa: E402, F401

@@ -17,8 +17,41 @@ INSURANCE_SLA = (4, 8, 16, 24)
 OTHER_SLA = (8, 16, 24, 40)
 
 
+# 사고다발 (seed 003: "1년간 카카오T 대리 운행 내역 중 3건 이상의 사고 또는 1건 이상의 중과실
+# 사고"). Accidents are the subtypes that are a vehicle accident of the ride: the 보험 사고
+# subtypes (each is an accident the insurance answers for, or refuses) and 사고미처리_뺑소니 (an
+# accident, then leaving). Not accidents: crimes and conduct without a crash (폭행, 기사
+# 음주운전 "사고가 없는 경우", 위협_보복운전…), a provider's own injury, and 사고다발 itself.
+# Gross negligence (중과실) follows the road traffic law's gravest faults among them: driving
+# drunk (음주운전 사고), without a licence (무면허) and leaving the scene (사고미처리_뺑소니).
+ACCIDENTS = {
+    "hit_and_run",
+    "over_limit",
+    "autonomous",
+    "dui_accident",
+    "unlicensed",
+    "unregistered_driver",
+    "not_started_or_ended_early",
+    "misfuel",
+    "delivery_without_customer",
+    "bike_defect",
+    "bike_not_riding",
+    "major",
+    "other_exempt",
+    "accident_denied",
+}
+GROSS_NEGLIGENCE = {"dui_accident", "unlicensed", "hit_and_run"}
+
+
 def sub(code: str, label: str, definition: str, *, exempt: bool = False) -> dict[str, Any]:
-    return {"code": code, "label": label, "definition": definition, "insurance_exempt": exempt}
+    return {
+        "code": code,
+        "label": label,
+        "definition": definition,
+        "insurance_exempt": exempt,
+        "accident": code in ACCIDENTS,
+        "gross_negligence": code in GROSS_NEGLIGENCE,
+    }
 
 
 def category(

@@ -49,6 +49,8 @@ VERSION_PARAMS = (
     "agent_daily_tier1_cap",
     "rm_day_start_hour",
     "rm_day_end_hour",
+    "rm_repeat_accident_window_days",
+    "rm_repeat_accident_count",
 )
 EFFECT_FIELDS = (
     "order",
@@ -143,7 +145,15 @@ RM_CATEGORY_FIELDS = (
     "sla_medium_hours",
     "sla_low_hours",
 )
-RM_SUBTYPE_FIELDS = ("code", "label", "definition", "insurance_exempt", "order")
+RM_SUBTYPE_FIELDS = (
+    "code",
+    "label",
+    "definition",
+    "insurance_exempt",
+    "accident",
+    "gross_negligence",
+    "order",
+)
 PENALTY_RULE_FIELDS = (
     "code",
     "kind",

@@ -75,12 +75,15 @@ def _fresh_policy_books():
     flushed database may reuse a version number, or a user's id, with other content."""
     from config.authentication import forget_tokens
     from policies.selectors import forget_books
+    from policies.selectors_relief import forget_relief_rules
 
     forget_books()
     forget_tokens()
+    forget_relief_rules()
     yield
     forget_books()
     forget_tokens()
+    forget_relief_rules()
 
 
 @pytest.fixture(autouse=True)
@@ -93,14 +96,17 @@ def _policy_book_after_flush(request: pytest.FixtureRequest):
     marker = request.node.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
         request.getfixturevalue("_django_db_helper")
-        from policies.models import PolicyVersion
+        from policies.models import PolicyVersion, ReliefProgram
         from policies.services import load_seed_book
+        from policies.services_relief import relief_presets_load
 
         if not PolicyVersion.objects.exists():
             load_seed_book()
         from policies.insurance_services import load_coverage_rules
 
         load_coverage_rules()  # adds only the versions missing by number
+        if not ReliefProgram.objects.exists():
+            relief_presets_load()
     yield
 
 

@@ -147,3 +147,21 @@ class EvidenceSerializer(serializers.Serializer):
     sha256 = serializers.CharField()
     size = serializers.IntegerField(help_text="바이트")
     content_type = serializers.CharField()
+
+
+class IncidentLinkInputSerializer(serializers.Serializer):
+    claim = serializers.IntegerField(min_value=1, help_text="연결할 클레임 번호")
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class IncidentLinkedClaimSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="클레임 번호")
+    type = serializers.CharField(help_text="클레임 유형 코드")
+    type_label = serializers.CharField(help_text="클레임 유형 이름")
+    status = serializers.CharField(help_text="클레임 상태 코드")
+    status_label = serializers.CharField(help_text="클레임 상태")
+    url = serializers.CharField(help_text="클레임 화면 주소")
+
+
+class IncidentLinkedClaimsSerializer(serializers.Serializer):
+    claims = IncidentLinkedClaimSerializer(many=True, help_text="이 RM 사고에 연결된 클레임")

@@ -10,4 +10,10 @@ urlpatterns = [
     path("claims/<int:pk>/reject/", views.ClaimRejectView.as_view(), name="api-claim-reject"),
     path("claims/<int:pk>/cancel/", views.ClaimCancelView.as_view(), name="api-claim-cancel"),
     path("claims/<int:pk>/evidence/", views.ClaimEvidenceView.as_view(), name="api-claim-evidence"),
+    # An RM incident's linked claims: the link is the claims app's (claims know incidents).
+    path(
+        "incidents/<int:pk>/claims/",
+        views.IncidentClaimLinkView.as_view(),
+        name="api-rm-incident-claims",
+    ),
 ]

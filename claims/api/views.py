@@ -17,12 +17,15 @@ from claims.api.serializers import (
     EvidenceInputSerializer,
     EvidenceSerializer,
     GrantSerializer,
+    IncidentLinkedClaimsSerializer,
+    IncidentLinkInputSerializer,
     ReasonSerializer,
     RefuseSerializer,
 )
 from claims.filters import ClaimFilter
 from claims.models import Claim
 from config.api import ThrottleUnauthenticated, needs_permission
+from incidents.selectors import incidents_visible_to
 
 CanFile = needs_permission("claims.add_claim", "클레임 접수 권한(상담사·관리자)이 필요합니다.")
 CanView = needs_permission("claims.view_claim", "클레임 조회 권한이 필요합니다.")
@@ -205,3 +208,41 @@ class ClaimEvidenceView(ThrottleUnauthenticated, APIView):
         except services.ClaimInputError as exc:
             raise ValidationError(exc.errors) from exc
         return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+
+CanWorkIncidents = needs_permission(
+    "incidents.work_incident", "RM 사고 처리 권한(RM팀·관리자)이 필요합니다."
+)
+
+
+class IncidentClaimLinkView(ThrottleUnauthenticated, APIView):
+    """Link a claim to an RM incident (RM, managers): a claim event and a `claim_linked` row on
+    the incident's timeline. 201 with the incident's linked claims; 200 when already linked; 404
+    for an incident the caller may not see (a 성민감 one without the permission); 400 for an
+    unknown claim."""
+
+    permission_classes = [permissions.IsAuthenticated, CanWorkIncidents]
+
+    @extend_schema(
+        request=IncidentLinkInputSerializer,
+        responses={201: IncidentLinkedClaimsSerializer, 200: IncidentLinkedClaimsSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = IncidentLinkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not incidents_visible_to(request.user).filter(pk=pk).exists():
+            raise NotFound("RM 사고를 찾을 수 없습니다.")
+        try:
+            _link, created = services.claim_link_incident(
+                claim_id=data.validated_data["claim"], incident_id=pk,
+                actor=request.user, reason=data.validated_data["reason"],  # type: ignore[arg-type]
+            )  # fmt: skip
+        except Claim.DoesNotExist as exc:
+            raise ValidationError({"claim": ["클레임이 없습니다."]}) from exc
+        except services.ClaimInputError as exc:
+            raise ValidationError(exc.errors) from exc
+        body = {"claims": selectors.claims_linked_to_incident(pk)}
+        return Response(
+            IncidentLinkedClaimsSerializer(body).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

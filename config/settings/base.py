@@ -147,6 +147,8 @@ INCIDENTS_MAIL_NOTIFICATIONS = env.bool(
     "INCIDENTS_MAIL_NOTIFICATIONS", default=PASSWORD_RESET_BY_MAIL
 )
 INCIDENTS_MAIL_RETRY_HOURS = env.int("INCIDENTS_MAIL_RETRY_HOURS", default=24)
+# Late cases the breach sweep marks per transaction.
+INCIDENTS_SWEEP_CHUNK = env.int("INCIDENTS_SWEEP_CHUNK", default=500)
 
 # Content-Security-Policy: every script and style is a vendored file of ours; nothing inline.
 CONTENT_SECURITY_POLICY = {
@@ -252,6 +254,9 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "incidents.models.rm.Incident.Status",
         "IncidentPartyRoleEnum": "incidents.models.rm.IncidentParty.Role",
         "InsuranceKindEnum": "policies.models.insurance.InsuranceKind",
+        "ReliefApplicationStatusEnum": "claims.relief.models.ReliefApplication.Status",
+        "ReliefImportStatusEnum": "claims.relief.models.ReliefImport.Status",
+        "ReliefDecisionKindEnum": "claims.relief.review_models.ReliefDecision.Kind",
     },
 }
 
@@ -369,6 +374,12 @@ PAYOUTS_STUCK_AFTER_DAYS = env.int("PAYOUTS_STUCK_AFTER_DAYS", default=3)
 PAYOUTS_VISIBLE_DECISIONS = env(
     "PAYOUTS_VISIBLE_DECISIONS", default="claims.selectors.decision_refs_visible_to"
 )
+# The claims linked to an RM incident, for its detail (incidents may not import claims, which
+# holds the links): a dotted path to `f(incident_id)` giving dicts of number, type, type_label,
+# status, status_label and url. Empty: no linked claims shown.
+INCIDENTS_LINKED_CLAIMS = env(
+    "INCIDENTS_LINKED_CLAIMS", default="claims.selectors.claims_linked_to_incident"
+)
 # Models (`app_label.Model`) whose rows `payouts_blanket_grant --queryset` may grant to: the
 # account tables, never an arbitrary table. Empty: --queryset is refused.
 PAYOUTS_GRANT_QUERYSETS = env.list("PAYOUTS_GRANT_QUERYSETS", default=[])
@@ -381,3 +392,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# Relief bulk imports: the uploaded CSVs and their error reports.
+RELIEF_IMPORT_ROOT = env.path("RELIEF_IMPORT_ROOT", default=BASE_DIR / "var" / "relief")

@@ -8,7 +8,13 @@ they did not exist.
 from django.contrib import admin
 
 from config.admin import ReadOnlyInline
-from incidents.models import Incident, IncidentEvent, IncidentParty, IncidentShare
+from incidents.models import (
+    Incident,
+    IncidentEvent,
+    IncidentEvidence,
+    IncidentParty,
+    IncidentShare,
+)
 from incidents.selectors import incidents_visible_to, may_see_sensitive_incidents
 from policies.selectors import NoPublishedPolicy, rm_taxonomy
 
@@ -59,6 +65,13 @@ class ShareInline(ReadOnlyInline):
     readonly_fields = ["at", "recipient", "actor", "summary"]
 
 
+class EvidenceInline(ReadOnlyInline):
+    model = IncidentEvidence
+    fields = ["at", "original_name", "content_type", "size", "sha256", "uploaded_by"]
+    readonly_fields = ["at", "original_name", "content_type", "size", "sha256", "uploaded_by"]
+    verbose_name_plural = "증빙 파일 (내려받기는 API: 같은 열람 권한)"
+
+
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
     list_display = [
@@ -91,11 +104,16 @@ class IncidentAdmin(admin.ModelAdmin):
         "occurred_at",
         "reported_at",
         "sla_due_at",
+        "sla_paused_at",
+        "sla_breached_at",
         "media_or_agency",
+        "insurer_limit",
+        "loss_amount",
+        "excess",
         "created_by",
     ]
     fields = tuple(readonly_fields)
-    inlines = [PartyInline, TimelineInline, ShareInline]
+    inlines = [PartyInline, EvidenceInline, TimelineInline, ShareInline]
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return incidents_visible_to(request.user).select_related("rm_subtype__category")
@@ -120,6 +138,10 @@ class IncidentAdmin(admin.ModelAdmin):
     @admin.display(description="정의")
     def definition(self, obj: Incident) -> str:
         return obj.rm_subtype.definition
+
+    @admin.display(description="한도 초과액(원)")
+    def excess(self, obj: Incident) -> str:
+        return "-" if obj.excess is None else f"{obj.excess:,}"
 
     @admin.display(description="보험 면책", boolean=True)
     def insurance_exempt(self, obj: Incident) -> bool:

@@ -105,6 +105,11 @@ class IncidentSerializer(serializers.Serializer):
     business_hours_left = serializers.FloatField(
         allow_null=True, help_text="기한까지 남은 영업시간 (지나면 음수; 종결이면 null)"
     )
+    insurer_limit = serializers.IntegerField(allow_null=True, help_text="보험사 보상 한도 (원)")
+    loss_amount = serializers.IntegerField(allow_null=True, help_text="손해액 (원)")
+    excess = serializers.IntegerField(
+        allow_null=True, help_text="한도 초과액 (원); 두 금액이 모두 있을 때만"
+    )
     parties = PartySerializer(many=True)
 
     def to_representation(self, instance: Incident) -> dict[str, Any]:
@@ -136,6 +141,9 @@ class IncidentSerializer(serializers.Serializer):
                 if instance.sla_breached_at
                 else None
             ),
+            "insurer_limit": instance.insurer_limit,
+            "loss_amount": instance.loss_amount,
+            "excess": instance.excess,
             "time_left_seconds": clock.time_left_seconds,
             "business_hours_left": clock.business_hours_left,
             # Always masked here: the account's own page shows them whole to those allowed.
@@ -185,9 +193,19 @@ class IncidentEvidenceSerializer(serializers.Serializer):
         }
 
 
+class LinkedClaimSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="클레임 번호")
+    type = serializers.CharField(help_text="클레임 유형 코드")
+    type_label = serializers.CharField(help_text="클레임 유형 이름")
+    status = serializers.CharField(help_text="클레임 상태 코드")
+    status_label = serializers.CharField(help_text="클레임 상태")
+    url = serializers.CharField(help_text="클레임 화면 주소")
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     timeline = TimelineSerializer(many=True)
     evidence = IncidentEvidenceSerializer(many=True)
+    claims = LinkedClaimSerializer(many=True, help_text="연결된 클레임")
 
     def to_representation(self, instance: Incident) -> dict[str, Any]:
         body = super().to_representation(instance)
@@ -204,6 +222,9 @@ class IncidentDetailSerializer(IncidentSerializer):
             for e in instance.events.all()
         ]
         body["evidence"] = IncidentEvidenceSerializer(instance.evidence.all(), many=True).data
+        body["claims"] = LinkedClaimSerializer(
+            selectors.linked_claims_of(instance.pk), many=True
+        ).data
         return body
 
 
@@ -243,6 +264,29 @@ class IncidentViolationSerializer(serializers.Serializer):
     violation = ViolationSerializer()
     restrictions = RestrictionSerializer(many=True, help_text="이 위반으로 적용된 제재")
     reviews = ReviewOpenedSerializer(many=True, help_text="이 위반으로 열린 재심사")
+
+
+class InsuranceInputSerializer(serializers.Serializer):
+    insurer_limit = serializers.IntegerField(
+        allow_null=True,
+        min_value=0,
+        max_value=10**13,
+        help_text="보험사 보상 한도 (원); 모르면 null",
+    )
+    loss_amount = serializers.IntegerField(
+        allow_null=True, min_value=0, max_value=10**13, help_text="손해액 (원); 모르면 null"
+    )
+    reason = serializers.CharField(max_length=500, help_text="변경 사유")
+
+
+class SubtypeChangeInputSerializer(serializers.Serializer):
+    category = serializers.CharField(max_length=40, help_text="RM 유형 코드")
+    subtype = serializers.CharField(max_length=40, help_text="그 유형의 세부 유형 코드")
+    reason = serializers.CharField(max_length=500, help_text="재분류 사유")
+
+
+class PartyAddInputSerializer(PartyInputSerializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class ShareSerializer(serializers.Serializer):

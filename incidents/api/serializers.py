@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from rest_framework import serializers
 
-from incidents.models import AccountState, Restriction, RestrictionKind
+from incidents.models import AccountFlag, AccountState, Restriction, RestrictionKind
 from policies.models import AccountKind, LiftCondition, PenaltyScope
 
 # The oldest time a violation may be dated (the service refuses times in the future).
@@ -55,6 +55,10 @@ class AccountSerializer(serializers.Serializer):
     restrictions = RestrictionSerializer(many=True, help_text="지금 적용 중인 제재")
     violations = ViolationSerializer(many=True)
     reviews_open = serializers.IntegerField()
+    flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=AccountFlag.Kind.choices),
+        help_text="지정된 플래그, 예: repeat_accidents (사고다발)",
+    )
 
 
 class ViolationInputSerializer(serializers.Serializer):

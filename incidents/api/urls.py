@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from incidents.api import rm, views
+from incidents.api import rm, rm_actions, views
 from policies.models import AccountKind
 
 
@@ -45,27 +45,42 @@ urlpatterns = [
     ),
     path(
         "incidents/<int:pk>/pause/",
-        rm.IncidentPauseView.as_view(),
+        rm_actions.IncidentPauseView.as_view(),
         name="api-rm-incident-pause",
     ),
     path(
         "incidents/<int:pk>/violations/",
-        rm.IncidentViolationView.as_view(),
+        rm_actions.IncidentViolationView.as_view(),
         name="api-rm-incident-violations",
     ),
     path(
         "incidents/<int:pk>/evidence/",
-        rm.IncidentEvidenceView.as_view(),
+        rm_actions.IncidentEvidenceView.as_view(),
         name="api-rm-incident-evidence",
     ),
     path(
         "incidents/<int:pk>/evidence/<int:evidence_id>/",
-        rm.IncidentEvidenceFileView.as_view(),
+        rm_actions.IncidentEvidenceFileView.as_view(),
         name="api-rm-incident-evidence-file",
     ),
     path(
+        "incidents/<int:pk>/insurance/",
+        rm_actions.IncidentInsuranceView.as_view(),
+        name="api-rm-incident-insurance",
+    ),
+    path(
+        "incidents/<int:pk>/subtype/",
+        rm_actions.IncidentSubtypeView.as_view(),
+        name="api-rm-incident-subtype",
+    ),
+    path(
+        "incidents/<int:pk>/parties/",
+        rm_actions.IncidentPartyAddView.as_view(),
+        name="api-rm-incident-parties",
+    ),
+    path(
         "incidents/<int:pk>/resume/",
-        rm.IncidentResumeView.as_view(),
+        rm_actions.IncidentResumeView.as_view(),
         name="api-rm-incident-resume",
     ),
 ]

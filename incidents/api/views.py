@@ -74,6 +74,7 @@ def account_body(request: Request, account: Account) -> dict[str, Any]:
             for v in detail.violations
         ],
         "reviews_open": detail.reviews_open,
+        "flags": selectors.account_flag_kinds(account, request.user),
     }
     return AccountSerializer(body).data
 

@@ -9,6 +9,7 @@ from incidents.models.choices import (
     SourceKind,
 )
 from incidents.models.evidence import IncidentEvidence
+from incidents.models.flags import AccountFlag
 from incidents.models.notifications import IncidentNotification
 from incidents.models.penalties import Restriction, Review, Violation, source_label
 from incidents.models.rm import Incident, IncidentEvent, IncidentParty, IncidentShare, Service
@@ -16,6 +17,7 @@ from incidents.models.rm import Incident, IncidentEvent, IncidentParty, Incident
 __all__ = [
     "Account",
     "AccountEvent",
+    "AccountFlag",
     "AccountState",
     "EventKind",
     "Incident",

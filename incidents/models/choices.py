@@ -43,3 +43,5 @@ class EventKind(models.TextChoices):
     LIFTED = "lifted", "제재 해제"
     REVIEW_OPENED = "review_opened", "재심사 요청"
     REVIEW_DECIDED = "review_decided", "재심사 결정"
+    FLAGGED = "flagged", "플래그 지정"
+    FLAG_CLEARED = "flag_cleared", "플래그 해제"

@@ -26,6 +26,7 @@ from incidents.models import (
     SourceKind,
 )
 from incidents.services.accounts import account_get_or_create
+from incidents.services.flags import incident_judge_drivers
 from incidents.services.rm_sla import incident_resume_locked
 from incidents.services.timeline import incident_event
 from incidents.sla import business_hours_add
@@ -137,6 +138,8 @@ def incident_create(
             detail=f"{sub.category.label} · {sub.label} 접수",
             after=Incident.Status.NEW,
         )
+        # 사고다발: an accident of a 대리 driver may make three in the year (or be gross).
+        incident_judge_drivers(incident=incident, actor=actor)
     logger.info("incident filed: %s (%s/%s)", incident.pk, category, subtype)
     return incident
 

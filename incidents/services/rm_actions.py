@@ -107,3 +107,63 @@ def incident_record_violation(
         restrictions=list(violation.restrictions.order_by("id")),
         reviews=list(violation.reviews.order_by("id")),
     )
+
+
+def incident_note_claim_link(
+    *, incident_id: int, actor: User | None, claim: str, reason: str = ""
+) -> None:
+    """The timeline row of a claim linked to the incident (the link itself is the claims app's:
+    it calls this inside its own transaction). `claim` names the claim, e.g. '클레임 #12 (…)'."""
+    with transaction.atomic():
+        locked = _lock(incident_id)
+        incident_event(
+            locked,
+            kind=IncidentEvent.Kind.CLAIM_LINKED,
+            actor=actor,
+            at=timezone.now(),
+            detail=f"{claim} 연결",
+            reason=reason,
+        )
+
+
+def _won(value: int | None) -> str:
+    return "미정" if value is None else f"{value:,}원"
+
+
+def incident_set_insurance(
+    *,
+    incident: Incident,
+    actor: User | None,
+    insurer_limit: int | None,
+    loss_amount: int | None,
+    reason: str,
+) -> Incident:
+    """Record the insurer's limit and the loss (원, ≥ 0; None while unknown) of the case; the
+    excess above the limit follows (`Incident.excess`). The same amounts again change nothing.
+    The timeline row gives the amounts before and after."""
+    errors: dict[str, list[str]] = {}
+    for name, value in (("insurer_limit", insurer_limit), ("loss_amount", loss_amount)):
+        if value is not None and value < 0:
+            errors[name] = ["0원 이상이어야 합니다."]
+    reason = reason.strip()
+    if not reason:
+        errors["reason"] = ["변경 사유가 필요합니다."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = _lock(incident.pk)
+        before = (locked.insurer_limit, locked.loss_amount)
+        if before == (insurer_limit, loss_amount):
+            return locked
+        locked.insurer_limit, locked.loss_amount = insurer_limit, loss_amount
+        locked.save(update_fields=["insurer_limit", "loss_amount", "updated_at"])
+        incident_event(
+            locked,
+            kind=IncidentEvent.Kind.UPDATED,
+            actor=actor,
+            at=timezone.now(),
+            detail=f"보험 한도 {_won(before[0])} → {_won(insurer_limit)}, "
+            f"손해액 {_won(before[1])} → {_won(loss_amount)}, 초과액 {_won(locked.excess)}",
+            reason=reason,
+        )
+    return locked

@@ -123,40 +123,50 @@ def _overdue(now: datetime) -> dict[str, object]:
     }
 
 
-def incident_sla_mark_breach(*, incident_id: int, now: datetime) -> bool:
-    """Mark one late case breached, once: a compare-and-set on `sla_breached_at`, so two sweeps
-    (two beat processes, a retried task) mark it once, write one timeline row and notify its
-    assignee (if any) once. Returns whether this call marked it."""
+def incident_sla_mark_breaches(*, incident_ids: list[int], now: datetime) -> int:
+    """Mark the late ones among these cases breached, each once, in one transaction: a timeline
+    row each and a notification to each assignee. The rows are locked and the lateness checked
+    again under the lock (a pause or a close committed meanwhile wins); rows another sweep holds
+    are skipped, and it marks them. `sla_breached_at` is only ever set on a row whose value is
+    null, so two sweeps (two beats, a retried task) mark a case once; the notification is unique
+    per user, case and kind. Returns how many this call marked."""
     with transaction.atomic():
-        marked = (
-            Incident.objects.filter(pk=incident_id, **_overdue(now))
+        late = list(
+            Incident.objects.filter(pk__in=incident_ids, **_overdue(now))
             .exclude(status=Incident.Status.CLOSED)
-            .update(sla_breached_at=now)
+            .select_for_update(skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", "sla_due_at", "assignee_id")
         )
-        if marked != 1:
-            return False
-        incident = Incident.objects.select_related("assignee").get(pk=incident_id)
-        due = _local(incident.sla_due_at)
-        incident_event(
-            incident,
-            kind=IncidentEvent.Kind.SLA_BREACHED,
-            actor=None,
-            at=now,
-            detail=f"SLA 기한 초과 (기한 {due})",
+        if not late:
+            return 0
+        Incident.objects.filter(pk__in=[pk for pk, _due, _user in late]).update(sla_breached_at=now)
+        IncidentEvent.objects.bulk_create(
+            IncidentEvent(
+                incident_id=pk,
+                kind=IncidentEvent.Kind.SLA_BREACHED,
+                actor=None,
+                at=now,
+                detail=f"SLA 기한 초과 (기한 {_local(due)})",
+            )
+            for pk, due, _user in late
         )
-        if incident.assignee is None:
-            return True
         # The message names the case and its due time only: it may be read in a mailbox.
-        IncidentNotification.objects.get_or_create(
-            user=incident.assignee,
-            incident=incident,
-            kind=IncidentNotification.Kind.SLA_BREACHED,
-            defaults={
-                "message": f"RM 사고 #{incident.pk}의 SLA 기한({due})이 지났습니다.",
-                "created_at": now,
-            },
+        IncidentNotification.objects.bulk_create(
+            [
+                IncidentNotification(
+                    user_id=user,
+                    incident_id=pk,
+                    kind=IncidentNotification.Kind.SLA_BREACHED,
+                    message=f"RM 사고 #{pk}의 SLA 기한({_local(due)})이 지났습니다.",
+                    created_at=now,
+                )
+                for pk, due, user in late
+                if user is not None
+            ],
+            ignore_conflicts=True,
         )
-    return True
+    return len(late)
 
 
 def incident_notification_mail(*, notification_id: int) -> bool:
@@ -204,9 +214,12 @@ def incident_sla_sweep_breaches(*, now: datetime | None = None) -> int:
         .values_list("pk", flat=True)
     )
     marked = 0
-    # One short transaction per case: a retry after a crash redoes only the unmarked ones.
-    for incident_id in late.iterator(chunk_size=500):
-        marked += incident_sla_mark_breach(incident_id=incident_id, now=now)
+    # Short transactions of a chunk each: a retry after a crash redoes only the unmarked ones,
+    # and a backlog (a first run over a large queue) is marked in bulk, not row by row.
+    last = 0
+    while ids := list(late.filter(pk__gt=last)[: settings.INCIDENTS_SWEEP_CHUNK]):
+        marked += incident_sla_mark_breaches(incident_ids=ids, now=now)
+        last = ids[-1]
     if marked:
         logger.info("SLA sweep: %s case(s) marked breached", marked)
     pending = IncidentNotification.objects.filter(

@@ -7,8 +7,13 @@ drift. Payouts adds the instruments only it hands out: a payment action, and the
 
 from django.db import models
 
+from policies.models import (
+    RELIEF_AMOUNT_INSTRUMENTS,
+    RELIEF_COUNT_INSTRUMENTS,
+    PaymentAction,
+    ReliefInstrument,
+)
 from policies.models import Instrument as PolicyInstrument
-from policies.models import PaymentAction
 
 __all__ = [
     "AMOUNT_INSTRUMENTS",
@@ -27,25 +32,26 @@ class RecipientKind(models.TextChoices):
     TRUKA_MEMBER = "truka_member", "트루카 회원"
 
 
-# The policy's instruments first (same names, values and labels), then payouts' own.
+# The policy's instruments first (same names, values and labels), then a payment action, then
+# the relief programs' instruments (policies.ReliefInstrument; `points` is already the book's).
 Instrument = models.TextChoices(  # type: ignore[misc,call-overload]
     "Instrument",
     [(member.name, (member.value, member.label)) for member in PolicyInstrument]
+    + [("PAYMENT_ACTION", ("payment_action", "결제 조치"))]
     + [
-        ("PAYMENT_ACTION", ("payment_action", "결제 조치")),
-        ("EMOTICON", ("emoticon", "이모티콘")),
-        ("CHANNEL_CASH", ("channel_cash", "채널 메시지 캐시")),
-        ("TRANSPORT_SUPPORT", ("transport_support", "교통비 지원")),
+        (member.name, (member.value, member.label))
+        for member in ReliefInstrument
+        if member.value not in PolicyInstrument.values
     ],
 )
 
 
 # Which instruments are money, which are counted, which are an action on a payment.
-AMOUNT_INSTRUMENTS = frozenset(
-    {Instrument.COUPON, Instrument.POINTS, Instrument.CHANNEL_CASH, Instrument.TRANSPORT_SUPPORT}
+AMOUNT_INSTRUMENTS = frozenset({Instrument.COUPON, Instrument.POINTS}) | frozenset(
+    Instrument(value) for value in RELIEF_AMOUNT_INSTRUMENTS
 )
-COUNT_INSTRUMENTS = frozenset(
-    {Instrument.PRO_VOUCHER, Instrument.DISPATCH_VOUCHER, Instrument.EMOTICON}
+COUNT_INSTRUMENTS = frozenset({Instrument.PRO_VOUCHER, Instrument.DISPATCH_VOUCHER}) | frozenset(
+    Instrument(value) for value in RELIEF_COUNT_INSTRUMENTS
 )
 
 

@@ -35,6 +35,26 @@ from policies.models.insurance import (
 )
 from policies.models.outcomes import Effect, TierOutcome
 from policies.models.penalties import PenaltyRule
+from policies.models.relief import (
+    INTAKE_WINDOW_KINDS,
+    RELIEF_AMOUNT_INSTRUMENTS,
+    RELIEF_COUNT_INSTRUMENTS,
+    Assessment,
+    ReliefChannel,
+    ReliefDriverBand,
+    ReliefEvidence,
+    ReliefGrant,
+    ReliefInstrument,
+    ReliefLossTier,
+    ReliefProgram,
+    ReliefProgramSegment,
+    ReliefProgramVersion,
+    ReliefSegment,
+    ReliefTierOutcome,
+    ReliefVersionEvent,
+    ReliefWindow,
+    WindowKind,
+)
 from policies.models.rm import RmCategory, RmSeverity, RmSubtype
 from policies.models.versions import (
     PolicyBookPart,
@@ -44,10 +64,14 @@ from policies.models.versions import (
 )
 
 __all__ = [
+    "INTAKE_WINDOW_KINDS",
     "MANDATORY_KINDS",
+    "RELIEF_AMOUNT_INSTRUMENTS",
+    "RELIEF_COUNT_INSTRUMENTS",
     "TIER_CHOICES",
     "AccountKind",
     "AmountMethod",
+    "Assessment",
     "BandAxis",
     "Category",
     "ConditionOp",
@@ -74,6 +98,19 @@ __all__ = [
     "PolicyVersion",
     "PolicyVersionEvent",
     "PublishedVersionIsImmutable",
+    "ReliefChannel",
+    "ReliefDriverBand",
+    "ReliefEvidence",
+    "ReliefGrant",
+    "ReliefInstrument",
+    "ReliefLossTier",
+    "ReliefProgram",
+    "ReliefProgramSegment",
+    "ReliefProgramVersion",
+    "ReliefSegment",
+    "ReliefTierOutcome",
+    "ReliefVersionEvent",
+    "ReliefWindow",
     "RmCategory",
     "RmSeverity",
     "RmSubtype",
@@ -85,5 +122,6 @@ __all__ = [
     "Target",
     "TierOutcome",
     "Trigger",
+    "WindowKind",
     "violation_code",
 ]

@@ -98,6 +98,16 @@ class RmSubtype(PolicyBookPart):
     insurance_exempt = models.BooleanField(
         "보험 면책", default=False, help_text="보험이 보상하지 않는 사고(면책)."
     )
+    accident = models.BooleanField(
+        "사고",
+        default=False,
+        help_text="차량 사고인 유형: 대리 기사의 사고다발 판정에 셉니다.",
+    )
+    gross_negligence = models.BooleanField(
+        "중과실 사고",
+        default=False,
+        help_text="중과실 사고(음주·무면허·사고 후 도주): 1건으로 사고다발입니다.",
+    )
     order = models.PositiveIntegerField("순서", default=0)
 
     class Meta:
@@ -109,6 +119,11 @@ class RmSubtype(PolicyBookPart):
                 fields=["version", "code"],
                 name="rmsubtype_unique_code",
                 violation_error_message="이 버전에 같은 RM 세부 유형 코드가 이미 있습니다.",
+            ),
+            models.CheckConstraint(
+                condition=Q(gross_negligence=False) | Q(accident=True),
+                name="rmsubtype_gross_negligence_is_an_accident",
+                violation_error_message="중과실 사고 유형은 사고 유형이어야 합니다.",
             ),
         ]
 

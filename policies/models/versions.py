@@ -91,6 +91,18 @@ class PolicyVersion(models.Model):
         default=18,
         help_text="시(한국 시간). RM SLA는 영업일의 이 시각까지 잽니다.",
     )
+    # 사고다발 (seed 003): a 대리 driver with this many accidents within the window, or one
+    # gross-negligence accident in it, is flagged for RM.
+    rm_repeat_accident_window_days = models.PositiveSmallIntegerField(
+        "사고다발 판정 기간(일)",
+        default=365,
+        help_text="일. 판정 시점부터 이 기간 안에 발생한 대리 운행 사고를 셉니다.",
+    )
+    rm_repeat_accident_count = models.PositiveSmallIntegerField(
+        "사고다발 사고 건수",
+        default=3,
+        help_text="건. 기간 안의 사고가 이 건수 이상이면 사고다발입니다(중과실 사고는 1건).",
+    )
 
     history = HistoricalRecords()
 
@@ -130,6 +142,12 @@ class PolicyVersion(models.Model):
                 violation_error_message=(
                     "RM 영업 시작 시각은 종료 시각보다 앞서고 종료는 24시 이하여야 합니다."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=Q(rm_repeat_accident_window_days__gte=1)
+                & Q(rm_repeat_accident_count__gte=1),
+                name="policyversion_repeat_accidents_positive",
+                violation_error_message="사고다발 판정 기간과 건수는 1 이상이어야 합니다.",
             ),
             # New decisions use exactly one version.
             models.UniqueConstraint(

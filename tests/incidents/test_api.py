@@ -31,6 +31,7 @@ def test_an_agent_reads_an_account_with_name_and_phone_masked(api_as, agent):
         "restrictions": [],
         "violations": [],
         "reviews_open": 0,
+        "flags": [],
     }
     assert not PersonalDataAccess.objects.exists()
 

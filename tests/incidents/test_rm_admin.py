@@ -62,3 +62,30 @@ def test_the_incident_page_shows_masked_parties_and_the_timeline(client, rm_user
     assert "김철수" not in page and "01098765432" not in page
     assert "분류 완료" in page
     assert "잘못된 유종" in page  # the subtype's definition as help
+
+
+def test_the_incident_page_shows_evidence_and_insurance(client, rm_user, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from incidents.services.rm_actions import incident_set_insurance
+    from incidents.services.rm_evidence import incident_evidence_add
+
+    settings.INCIDENTS_EVIDENCE_ROOT = tmp_path
+    incident = file("insurance", "over_limit", "외제차 추돌")
+    evidence = incident_evidence_add(
+        incident=incident,
+        actor=rm_user,
+        upload=SimpleUploadedFile("견적서.pdf", b"%PDF-1.7\n" + b"x" * 64),
+    )
+    incident_set_insurance(
+        incident=incident,
+        actor=rm_user,
+        insurer_limit=20_000_000,
+        loss_amount=35_500_000,
+        reason="보험사 회신",
+    )
+    client.force_login(rm_user)
+    page = client.get(reverse("admin:incidents_incident_change", args=[incident.pk])).content
+    text = page.decode()
+    assert "견적서.pdf" in text and evidence.sha256 in text
+    assert "15,500,000" in text

@@ -118,6 +118,21 @@ def test_only_open_running_late_cases_are_marked(clock, mailoutbox):
 
 
 @pytest.mark.django_db
+def test_a_backlog_is_marked_in_chunks_each_once(clock, rm_user, settings):
+    settings.INCIDENTS_SWEEP_CHUNK = 2
+    clock.set(2026, 10, 6, 9)
+    late = [file() for _ in range(5)]
+    for incident in late[:3]:
+        incident_assign(incident_id=incident.pk, assignee="rm1", actor=None)
+    clock.set(2026, 10, 6, 12)
+    assert incident_sla_sweep_breaches() == 5
+    assert incident_sla_sweep_breaches() == 0
+    assert Incident.objects.filter(sla_breached_at=kst(2026, 10, 6, 12)).count() == 5
+    assert IncidentEvent.objects.filter(kind=IncidentEvent.Kind.SLA_BREACHED).count() == 5
+    assert IncidentNotification.objects.filter(user=rm_user).count() == 3
+
+
+@pytest.mark.django_db
 def test_no_mail_without_an_address_or_with_mail_off(clock, rm_user, settings, mailoutbox):
     settings.INCIDENTS_MAIL_NOTIFICATIONS = False
     clock.set(2026, 10, 6, 9)

@@ -6,6 +6,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from config.roles import RM_SENSITIVE
 from incidents.models import Incident, IncidentEvent
@@ -54,6 +57,39 @@ def test_business_hours_between_is_zero_backwards_and_uses_the_given_day():
     assert business_hours_between(
         kst(2026, 10, 7, 0), kst(2026, 10, 8, 0), day_start=0, day_end=24
     ) == hours(24)
+
+
+def _day_by_day(start: datetime, end: datetime, day_start: int, day_end: int) -> timedelta:
+    """The plain reading of the definition, one day at a time."""
+    from datetime import time
+
+    from incidents.sla import is_business_day
+
+    total, now = timedelta(0), start.astimezone(KST)
+    end = end.astimezone(KST)
+    while now < end:
+        day = now.date()
+        opens = datetime.combine(day, time(0), tzinfo=KST) + timedelta(hours=day_start)
+        closes = datetime.combine(day, time(0), tzinfo=KST) + timedelta(hours=day_end)
+        if is_business_day(day):
+            lo, hi = max(now, opens), min(end, closes)
+            total += max(hi - lo, timedelta(0))
+        now = datetime.combine(day + timedelta(days=1), time(0), tzinfo=KST)
+    return total
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31)),
+    span=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=800)),
+    day=st.sampled_from([(9, 18), (0, 24), (8, 20), (10, 11)]),
+)
+def test_business_hours_between_equals_the_day_by_day_count(start, span, day):
+    # Counted by weeks and bisected holidays; it must agree with walking every day.
+    begin = start.replace(tzinfo=KST)
+    assert business_hours_between(begin, begin + span, *day) == _day_by_day(
+        begin, begin + span, *day
+    )
 
 
 def test_business_hours_between_refuses_naive_times():
