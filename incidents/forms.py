@@ -328,3 +328,24 @@ class IncidentViolationForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     file = forms.FileField(label="파일", error_messages={"required": "올릴 파일을 고르세요."})
+
+
+class InsuranceForm(forms.Form):
+    """The insurer's limit and the loss of an over-limit case, in 원 (blank while unknown)."""
+
+    insurer_limit = forms.IntegerField(
+        label="보험사 보상 한도(원)", required=False, min_value=0, max_value=10**13
+    )
+    loss_amount = forms.IntegerField(
+        label="손해액(원)", required=False, min_value=0, max_value=10**13
+    )
+    reason = forms.CharField(
+        label="사유", max_length=500, error_messages={"required": "변경 사유가 필요합니다."}
+    )
+
+
+class FlagClearForm(forms.Form):
+    flag = forms.IntegerField(min_value=1, max_value=2**62, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="해제 사유", max_length=200, error_messages={"required": "해제 사유가 필요합니다."}
+    )

@@ -22,4 +22,6 @@ urlpatterns = [
         name="incident-evidence-file",
     ),
     path("notifications/", views.incident_notifications, name="incident-notifications"),
+    path("flags/", views.incident_flags, name="incident-flags"),
+    path("<int:pk>/insurance/", views.incident_insurance_page, name="incident-insurance"),
 ]

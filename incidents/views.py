@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import (
     FileResponse,
@@ -42,7 +42,9 @@ from incidents.forms import (
     AssignForm,
     BulkAssignForm,
     EvidenceForm,
+    FlagClearForm,
     IncidentViolationForm,
+    InsuranceForm,
     QueueFilterForm,
     SlaPauseForm,
     SlaResumeForm,
@@ -51,7 +53,8 @@ from incidents.forms import (
     worker_choices,
 )
 from incidents.masking import mask_text
-from incidents.models import Incident
+from incidents.models import AccountFlag, Incident
+from incidents.services.flags import account_flag_clear
 from incidents.services.notifications import incident_notification_mark_read
 from incidents.services.rm import (
     TransitionRefused,
@@ -60,7 +63,7 @@ from incidents.services.rm import (
     incident_transition,
     incidents_assign,
 )
-from incidents.services.rm_actions import incident_record_violation
+from incidents.services.rm_actions import incident_record_violation, incident_set_insurance
 from incidents.services.rm_evidence import incident_evidence_add
 from incidents.services.rm_sla import SlaNotApplicable, incident_pause_sla, incident_resume_sla
 
@@ -422,6 +425,22 @@ def _incident_or_404(request: HttpRequest, pk: int) -> Incident:
     return incident
 
 
+def _party_flags(request: HttpRequest, parties: list[Any]) -> dict[int, list[str]]:
+    """The standing flags (사고다발) of each party's account that the user may know of, by
+    account id: one query for all the parties."""
+    labels = dict(AccountFlag.Kind.choices)
+    kinds: dict[int, list[str]] = {}
+    rows = (
+        selectors.flags_visible_to(request.user)
+        .filter(account__in=[p.account_id for p in parties])
+        .values_list("account_id", "kind")
+        .order_by()
+    )
+    for account_id, kind in rows:
+        kinds.setdefault(account_id, []).append(str(labels.get(kind, kind)))
+    return kinds
+
+
 def _detail(
     request: HttpRequest,
     incident: Incident,
@@ -431,12 +450,14 @@ def _detail(
     pause_form: SlaPauseForm | None = None,
     violation_form: IncidentViolationForm | None = None,
     evidence_form: EvidenceForm | None = None,
+    insurance_form: InsuranceForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     now, soon = queue.now_and_soon()
     shares = list(incident.shares.select_related("actor").order_by("-at", "-id"))
     parties = list(incident.parties.all())
     names = tuple(p.account.name for p in parties if p.account.name)
+    flags = _party_flags(request, parties)
     context = {
         "incident": incident,
         # Masked like the parties: the full text is for the account's page, to those allowed.
@@ -456,6 +477,12 @@ def _detail(
         "evidence_form": evidence_form or EvidenceForm(),
         "evidence": list(incident.evidence.all()),
         "excess": incident.excess,
+        "insurance_form": insurance_form
+        or InsuranceForm(
+            initial={"insurer_limit": incident.insurer_limit, "loss_amount": incident.loss_amount}
+        ),
+        "claims": selectors.linked_claims_of(incident.pk),
+        "party_rows": [(p, flags.get(p.account_id, [])) for p in parties],
     }
     return render(request, "incidents/detail.html", context, status=status)
 
@@ -622,6 +649,68 @@ def incident_evidence_page(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return HttpResponseRedirect(reverse("incident-detail", args=[pk]))
     return _detail(request, incident, evidence_form=form)
+
+
+@rm_page
+@require_POST
+def incident_insurance_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the insurer's limit and the loss (원); the excess follows."""
+    incident = _incident_or_404(request, pk)
+    form = InsuranceForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = incident_set_insurance(
+                incident=incident,
+                actor=cast("User", request.user),
+                insurer_limit=data["insurer_limit"],
+                loss_amount=data["loss_amount"],
+                reason=data["reason"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            excess = saved.excess
+            said = "보험 금액을 기록했습니다."
+            if excess is not None:
+                said += f" 한도 초과액 {excess:,}원."
+            messages.success(request, said)
+            return HttpResponseRedirect(reverse("incident-detail", args=[pk]))
+    return _detail(request, incident, insurance_form=form)
+
+
+@rm_page
+def incident_flags(request: HttpRequest) -> HttpResponse:
+    """사고다발: the drivers flagged, newest first, with the incidents that caused it (those the
+    user may see). POST clears one with a reason (RM's decision: `incidents.decide_review`)."""
+    form = FlagClearForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("incidents.decide_review"):
+            raise PermissionDenied
+        visible = selectors.flagged_drivers(request.user)
+        if form.is_valid() and visible.filter(pk=form.cleaned_data["flag"]).exists():
+            try:
+                account_flag_clear(
+                    flag_id=form.cleaned_data["flag"],
+                    actor=cast("User", request.user),
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, "사고다발 플래그를 해제했습니다.")
+                return HttpResponseRedirect(reverse("incident-flags"))
+        elif form.is_valid():
+            raise Http404
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    flags = list(selectors.flagged_drivers(request.user)[:500])
+    return render(
+        request,
+        "incidents/flags.html",
+        {"flags": flags, "may_clear": request.user.has_perm("incidents.decide_review")},
+    )
 
 
 @rm_page

@@ -10,7 +10,13 @@ from django.test import Client
 from django.utils import timezone
 
 from config.roles import RM_SENSITIVE
-from incidents.models import Incident, IncidentEvidence, IncidentNotification, Violation
+from incidents.models import (
+    AccountFlag,
+    Incident,
+    IncidentEvidence,
+    IncidentNotification,
+    Violation,
+)
 from incidents.services.rm import PartyInput, incident_create
 from tests.conftest import make_user
 
@@ -148,3 +154,73 @@ def test_notifications_list_mark_read_and_hide_sensitive_cases(rm, rm_user):
     rms = Client()
     rms.force_login(make_user("rms-n", RM_SENSITIVE))
     assert f"#{secret.pk}" not in text(rms.get("/incidents/notifications/"))  # not theirs
+
+
+def test_the_insurance_form_records_the_amounts_and_refuses_bad_ones(rm):
+    incident = file(category="insurance", subtype="over_limit")
+    url = f"/incidents/{incident.pk}/insurance/"
+    for data in (
+        {"insurer_limit": "10000000", "loss_amount": "12000000", "reason": ""},
+        {"insurer_limit": "-1", "loss_amount": "1", "reason": "x"},
+        {"insurer_limit": "많이", "loss_amount": "1", "reason": "x"},
+    ):
+        response = rm.post(url, data)
+        assert response.status_code == 200 and 'class="errorlist' in text(response), data
+    response = rm.post(
+        url,
+        {"insurer_limit": "10000000", "loss_amount": "12000000", "reason": "손해사정"},
+        follow=True,
+    )
+    assert "한도 초과액 2,000,000원" in text(response)
+    incident.refresh_from_db()
+    assert (incident.insurer_limit, incident.loss_amount, incident.excess) == (
+        10_000_000,
+        12_000_000,
+        2_000_000,
+    )
+
+
+def daeri_accident(subtype: str, external_id: str = "D-FLAG-1"):  # type: ignore[no-untyped-def]
+    category = "criminal" if subtype == "hit_and_run" else "insurance"
+    return file(
+        service="daeri",
+        category=category,
+        subtype=subtype,
+        parties=[PartyInput(role="driver", external_id=external_id, name="최도윤")],
+    )
+
+
+def test_a_flagged_driver_has_a_badge_and_is_listed_and_rm_clears_it(rm, rm_user, manager):
+    incident = daeri_accident("dui_accident")  # gross negligence: flagged at once
+    html = text(rm.get(f"/incidents/{incident.pk}/"))
+    assert 'class="badge flag"' in html and "사고다발" in html
+    listing = text(rm.get("/incidents/flags/"))
+    assert "D-FLAG-1" in listing and f"#{incident.pk}" in listing and "해제" in listing
+    flag = AccountFlag.objects.get()
+    # Managers see the list but the decision is RM's.
+    as_manager = Client()
+    as_manager.force_login(manager)
+    assert "D-FLAG-1" in text(as_manager.get("/incidents/flags/"))
+    assert as_manager.post("/incidents/flags/", {"flag": flag.pk, "reason": "x"}).status_code == 403
+    response = rm.post("/incidents/flags/", {"flag": flag.pk, "reason": ""}, follow=True)
+    assert "해제 사유가 필요합니다" in text(response)
+    assert rm.post("/incidents/flags/", {"flag": flag.pk, "reason": "오판정"}).status_code == 302
+    flag.refresh_from_db()
+    assert flag.cleared_at is not None and flag.cleared_by == rm_user
+    assert "D-FLAG-1" not in text(rm.get("/incidents/flags/"))
+
+
+def test_a_flag_caused_only_by_a_sensitive_case_is_absent_for_plain_rm(rm):
+    secret = file(
+        service="daeri",
+        category="sexual",
+        subtype="harassment",
+        parties=[PartyInput(role="driver", external_id="D-FLAG-2", name="김비밀")],
+    )
+    account = secret.parties.get().account
+    flag = AccountFlag.objects.create(
+        account=account, kind="repeat_accidents", reason="시험", raised_at=timezone.now()
+    )
+    flag.incidents.add(secret)
+    assert "D-FLAG-2" not in text(rm.get("/incidents/flags/"))
+    assert rm.post("/incidents/flags/", {"flag": flag.pk, "reason": "x"}).status_code == 404
