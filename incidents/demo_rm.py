@@ -17,6 +17,7 @@ from incidents.services.rm import (
     incident_share,
     incident_transition,
 )
+from incidents.services.rm_actions import incident_set_insurance
 from incidents.services.rm_sla import incident_pause_sla, incident_sla_mark_breaches
 
 MARK = "[데모]"
@@ -138,6 +139,13 @@ def seed(stdout: OutputWrapper) -> None:
     if waiting is not None:
         incident_pause_sla(
             incident=waiting, actor=users.get("rm"), reason="보험사 손해사정 회신 대기"
+        )
+        incident_set_insurance(
+            incident=waiting,
+            actor=users.get("rm"),
+            insurer_limit=20_000_000,
+            loss_amount=27_500_000,
+            reason="보험사 한도 회신",
         )
     late = Incident.objects.filter(
         description__startswith=MARK, sla_due_at__lt=now, sla_paused_at__isnull=True
