@@ -80,7 +80,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "coverageruleversion": ["view", "add", "change"],
             "coverageband": ["view", "add", "change", "delete"],
             "coverageminimum": ["view", "add", "change", "delete"],
-            "reliefprogram": ["view"],
+            "reliefprogram": ["view", "change"],
             "reliefprogramversion": ["view", "add", "change"],
             "reliefprogramsegment": ["view", "add", "change", "delete"],
             "relieflosstier": ["view", "add", "change", "delete"],
