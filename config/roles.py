@@ -74,6 +74,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "rowpenalty": ["view", "add", "change", "delete"],
             "effect": ["view", "add", "change", "delete"],
             "penaltyrule": ["view", "add", "change", "delete"],
+            "rmcategory": ["view", "add", "change", "delete"],
+            "rmsubtype": ["view", "add", "change", "delete"],
             "policyversionevent": ["view"],
             # Insurance lines and the personal-information liability rule (issue 13).
             "insuranceline": ["view", "add", "change", "delete"],
@@ -143,6 +145,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, list[str]]]] = {
             "rule": ["view"],
             "penaltyrule": ["view"],
             "insuranceline": ["view"],
+            "rmcategory": ["view"],
+            "rmsubtype": ["view"],
         },
         "incidents": {
             "account": ["view"],
