@@ -152,7 +152,7 @@ def incident_detail_of(user: Any, pk: int) -> Incident | None:
     """One incident with its parties and timeline, or None where the user may not see it."""
     return (
         incidents_visible_to(user)
-        .select_related("rm_subtype__category", "rm_subtype__version")
+        .select_related("rm_subtype__category", "rm_subtype__version", "insurance_line")
         .prefetch_related(
             Prefetch("parties", queryset=IncidentParty.objects.select_related("account")),
             Prefetch("events", queryset=IncidentEvent.objects.select_related("actor")),

@@ -24,6 +24,8 @@ from policies.models import (
     PenaltyRule,
     PolicyVersion,
     PolicyVersionEvent,
+    RmCategory,
+    RmSubtype,
     RowCondition,
     RowPenalty,
     Rule,
@@ -128,6 +130,15 @@ class PolicyVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
             {"fields": [("tier1_role", "tier2_role", "tier3_role", "discussion_role")]},
         ),
         ("지급 한도", {"fields": ["agent_daily_tier1_cap"]}),
+        (
+            "RM 사고 (영업시간, 사고다발 기준)",
+            {
+                "fields": [
+                    ("rm_day_start_hour", "rm_day_end_hour"),
+                    ("rm_repeat_accident_window_days", "rm_repeat_accident_count"),
+                ]
+            },
+        ),
         ("기록", {"fields": ["created_at", "created_by", "published_at", "published_by"]}),
     ]
     readonly_fields = [
@@ -397,6 +408,91 @@ class PenaltyRuleAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
         if db_field.name == "version":
             kwargs["queryset"] = PolicyVersion.objects.filter(status=PolicyVersion.Status.DRAFT)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class RmSubtypeInline(DraftOnlyInline, admin.StackedInline):
+    model = RmSubtype
+    extra = 0
+    fields = [
+        ("code", "label", "order"),
+        "definition",
+        ("insurance_exempt", "accident", "gross_negligence"),
+    ]
+
+
+@admin.register(RmCategory)
+class RmCategoryAdmin(DraftOnlyMixin, admin.ModelAdmin):
+    """The RM taxonomy of a version: categories with their SLA targets and their subtypes with
+    the seed's definitions. Edited in a draft and published with it; incidents keep the
+    subtype row they were filed under, so a new version never moves an open case's SLA."""
+
+    list_display = [
+        "label",
+        "code",
+        "version_number",
+        "sensitive",
+        "share_when_media",
+        "sla_targets",
+        "subtypes_count",
+    ]
+    list_filter = ["version", "sensitive"]
+    search_fields = ["code", "label", "subtypes__label", "subtypes__code"]
+    list_select_related = ["version"]
+    inlines = [RmSubtypeInline]
+    fieldsets = [
+        (None, {"fields": ["version", ("code", "label", "order")]}),
+        ("공개와 공유", {"fields": ["sensitive", "share_when_media"]}),
+        (
+            "SLA 목표 (영업시간)",
+            {
+                "fields": [
+                    (
+                        "sla_critical_hours",
+                        "sla_high_hours",
+                        "sla_medium_hours",
+                        "sla_low_hours",
+                    )
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).annotate(subtype_total=Count("subtypes"))
+
+    @admin.display(description="버전", ordering="version__number")
+    def version_number(self, obj: RmCategory) -> str:
+        return f"v{obj.version.number}"
+
+    @admin.display(description="SLA 목표 (긴급/높음/보통/낮음)")
+    def sla_targets(self, obj: RmCategory) -> str:
+        hours = (
+            obj.sla_critical_hours,
+            obj.sla_high_hours,
+            obj.sla_medium_hours,
+            obj.sla_low_hours,
+        )
+        return " / ".join(f"{h}시간" for h in hours)
+
+    @admin.display(description="세부 유형", ordering="subtype_total")
+    def subtypes_count(self, obj: RmCategory) -> int:
+        return obj.subtype_total  # type: ignore[attr-defined]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "version":
+            kwargs["queryset"] = PolicyVersion.objects.filter(status=PolicyVersion.Status.DRAFT)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        # A subtype names its version too (the book-part trigger guards it by it): the
+        # category's, never one of its own choosing.
+        subtypes = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for subtype in subtypes:
+            subtype.version = form.instance.version
+            subtype.save()
+        formset.save_m2m()
 
 
 # Insurance lines, coverage rule versions and relief programs have their own modules; imported

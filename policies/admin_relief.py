@@ -93,8 +93,14 @@ class VersionEventInline(admin.TabularInline):
 
 @admin.register(ReliefProgram)
 class ReliefProgramAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "created_at"]
+    list_display = ["code", "name", "insurance_line", "created_at"]
     search_fields = ["code", "name"]
+    fields = ["code", "name", "insurance_line"]
+    autocomplete_fields = ["insurance_line"]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # The code is how the API and the imports name the program: fixed once it exists.
+        return ["code"] if obj is not None else []
 
 
 @admin.register(ReliefProgramVersion)

@@ -69,7 +69,11 @@ def money(program: ReliefProgram, version: ReliefProgramVersion | None) -> dict[
     ]
     paid = sum(r["amount"] for r in paid_rows)
     budget = version.budget if version is not None else 0
+    line = program.insurance_line
     return {
+        "insurance_line": line,
+        # What the program has paid and promised beyond what its insurance line would answer for.
+        "insurance_excess": max(0, committed + paid - line.limit) if line else None,
         "budget": budget,
         "approved": approved,
         "committed": committed,

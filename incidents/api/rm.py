@@ -107,7 +107,7 @@ class IncidentListCreateView(ThrottleUnauthenticated, generics.ListAPIView):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (
             selectors.incidents_visible_to(self.request.user)
-            .select_related("rm_subtype__category", "rm_subtype__version")
+            .select_related("rm_subtype__category", "rm_subtype__version", "insurance_line")
             .prefetch_related("parties__account")
         )
 
@@ -148,7 +148,9 @@ class IncidentListCreateView(ThrottleUnauthenticated, generics.ListAPIView):
         # only those with the permission see it.
         incident = (
             Incident.objects.prefetch_related("parties__account", "events__actor")
-            .select_related("rm_subtype__category", "rm_subtype__version", "assignee")
+            .select_related(
+                "rm_subtype__category", "rm_subtype__version", "assignee", "insurance_line"
+            )
             .get(pk=incident.pk)
         )
         return Response(IncidentDetailSerializer(incident).data, status=status.HTTP_201_CREATED)

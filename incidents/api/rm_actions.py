@@ -234,6 +234,9 @@ class IncidentInsuranceView(ThrottleUnauthenticated, APIView):
                 insurer_limit=given["insurer_limit"],
                 loss_amount=given["loss_amount"],
                 reason=given["reason"],
+                **(
+                    {"insurance_line": given["insurance_line"]} if "insurance_line" in given else {}
+                ),
             )
         except DjangoValidationError as exc:
             raise _field_errors(exc) from exc

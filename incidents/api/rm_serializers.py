@@ -8,7 +8,7 @@ from rest_framework import serializers
 from incidents import selectors
 from incidents.api.serializers import RestrictionSerializer, ViolationSerializer
 from incidents.models import Incident, IncidentEvent, IncidentParty, Service
-from policies.models import AccountKind, RmSeverity
+from policies.models import AccountKind, InsuranceKind, InsuranceLine, RmSeverity
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -73,6 +73,15 @@ class TimelineSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
+class IncidentInsuranceLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=InsuranceKind.choices)
+    kind_label = serializers.CharField(help_text="보험 종류")
+    insurer = serializers.CharField(help_text="보험사")
+    limit = serializers.IntegerField(help_text="보상 한도 (원)")
+    deductible = serializers.IntegerField(help_text="자기부담금 (원)")
+
+
 class IncidentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Incident.Status.choices)
@@ -107,8 +116,14 @@ class IncidentSerializer(serializers.Serializer):
     )
     insurer_limit = serializers.IntegerField(allow_null=True, help_text="보험사 보상 한도 (원)")
     loss_amount = serializers.IntegerField(allow_null=True, help_text="손해액 (원)")
+    insurance_line = IncidentInsuranceLineSerializer(
+        allow_null=True, help_text="이 사고를 보장하는 보험 계약"
+    )
+    limit_in_effect = serializers.IntegerField(
+        allow_null=True, help_text="적용 한도 (원): 기록된 보험사 한도, 없으면 보험 계약의 한도"
+    )
     excess = serializers.IntegerField(
-        allow_null=True, help_text="한도 초과액 (원); 두 금액이 모두 있을 때만"
+        allow_null=True, help_text="한도 초과액 (원); 적용 한도와 손해액이 모두 있을 때만"
     )
     parties = PartySerializer(many=True)
 
@@ -143,6 +158,19 @@ class IncidentSerializer(serializers.Serializer):
             ),
             "insurer_limit": instance.insurer_limit,
             "loss_amount": instance.loss_amount,
+            "insurance_line": (
+                {
+                    "id": line.pk,
+                    "kind": line.kind,
+                    "kind_label": line.get_kind_display(),
+                    "insurer": line.insurer,
+                    "limit": line.limit,
+                    "deductible": line.deductible,
+                }
+                if (line := instance.insurance_line)
+                else None
+            ),
+            "limit_in_effect": instance.limit_in_effect,
             "excess": instance.excess,
             "time_left_seconds": clock.time_left_seconds,
             "business_hours_left": clock.business_hours_left,
@@ -275,6 +303,14 @@ class InsuranceInputSerializer(serializers.Serializer):
     )
     loss_amount = serializers.IntegerField(
         allow_null=True, min_value=0, max_value=10**13, help_text="손해액 (원); 모르면 null"
+    )
+    insurance_line = serializers.PrimaryKeyRelatedField(
+        queryset=InsuranceLine.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="이 사고를 보장하는 보험 계약 id (사고 발생일에 유효해야 함); "
+        "빼면 그대로, null이면 연결 해제",
+        error_messages={"does_not_exist": "보험 계약 {pk_value}이(가) 없습니다."},
     )
     reason = serializers.CharField(max_length=500, help_text="변경 사유")
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from incidents.models.accounts import Account
-from policies.models import RmSeverity, RmSubtype
+from policies.models import InsuranceLine, RmSeverity, RmSubtype
 
 
 class Service(models.TextChoices):
@@ -92,6 +92,16 @@ class Incident(models.Model):
         blank=True,
         help_text="한도 초과 사고일 때 보험사의 한도, 원 단위.",
     )
+    insurance_line = models.ForeignKey(
+        InsuranceLine,
+        verbose_name="보험 계약",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="이 사고를 보장하는 보험 계약. "
+        "보험사 한도를 따로 적지 않으면 이 계약의 한도로 봅니다.",
+    )
     loss_amount = models.PositiveBigIntegerField(
         "손해액(원)", null=True, blank=True, help_text="사고로 확인된 손해액, 원 단위."
     )
@@ -123,11 +133,21 @@ class Incident(models.Model):
         return f"RM 사고 #{self.pk}"
 
     @property
+    def limit_in_effect(self) -> int | None:
+        """The insurer's limit for this case (원): the one recorded for it, else the limit of
+        its insurance line; None when neither is known."""
+        if self.insurer_limit is not None:
+            return self.insurer_limit
+        line = self.insurance_line if self.insurance_line_id else None
+        return line.limit if line is not None else None
+
+    @property
     def excess(self) -> int | None:
-        """원 above the insurer's limit (0 when within it); None until both amounts are known."""
-        if self.insurer_limit is None or self.loss_amount is None:
+        """원 above the limit in effect (0 when within it); None until both are known."""
+        limit = self.limit_in_effect
+        if limit is None or self.loss_amount is None:
             return None
-        return max(0, self.loss_amount - self.insurer_limit)
+        return max(0, self.loss_amount - limit)
 
     def may_move_to(self, to: str) -> bool:
         return to in self.TRANSITIONS.get(self.status, ())

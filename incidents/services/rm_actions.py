@@ -23,6 +23,7 @@ from incidents.models import (
 )
 from incidents.services.timeline import incident_event
 from incidents.services.violations import violation_record
+from policies.models import InsuranceLine
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,13 @@ def incident_note_claim_link(
         )
 
 
+class KeepLine:
+    """The insurance line argument left out: the case keeps the line it has."""
+
+
+KEEP_LINE = KeepLine()
+
+
 def _won(value: int | None) -> str:
     return "미정" if value is None else f"{value:,}원"
 
@@ -137,14 +145,24 @@ def incident_set_insurance(
     insurer_limit: int | None,
     loss_amount: int | None,
     reason: str,
+    insurance_line: InsuranceLine | KeepLine | None = KEEP_LINE,
 ) -> Incident:
-    """Record the insurer's limit and the loss (원, ≥ 0; None while unknown) of the case; the
-    excess above the limit follows (`Incident.excess`). The same amounts again change nothing.
-    The timeline row gives the amounts before and after."""
+    """Record the insurer's limit and the loss (원, ≥ 0; None while unknown) of the case and,
+    when given, the insurance line that answers for it (in force on the day it occurred, Korea
+    time; None unlinks). The excess above the limit in effect follows (`Incident.excess`). The
+    same values again change nothing. The timeline row gives the values before and after."""
     errors: dict[str, list[str]] = {}
     for name, value in (("insurer_limit", insurer_limit), ("loss_amount", loss_amount)):
         if value is not None and value < 0:
             errors[name] = ["0원 이상이어야 합니다."]
+    if isinstance(insurance_line, InsuranceLine):
+        day = timezone.localtime(incident.occurred_at).date()
+        if not insurance_line.period_start <= day <= insurance_line.period_end:
+            errors["insurance_line"] = [
+                f"사고 발생일({day:%Y-%m-%d})에 유효한 보험 계약이 아닙니다 "
+                f"(보험기간 {insurance_line.period_start:%Y-%m-%d}~"
+                f"{insurance_line.period_end:%Y-%m-%d})."
+            ]
     reason = reason.strip()
     if not reason:
         errors["reason"] = ["변경 사유가 필요합니다."]
@@ -152,18 +170,26 @@ def incident_set_insurance(
         raise ValidationError(errors)
     with transaction.atomic():
         locked = _lock(incident.pk)
-        before = (locked.insurer_limit, locked.loss_amount)
-        if before == (insurer_limit, loss_amount):
+        line = locked.insurance_line if isinstance(insurance_line, KeepLine) else insurance_line
+        before = (locked.insurer_limit, locked.loss_amount, locked.insurance_line_id)
+        after = (insurer_limit, loss_amount, line.pk if line else None)
+        if before == after:
             return locked
-        locked.insurer_limit, locked.loss_amount = insurer_limit, loss_amount
-        locked.save(update_fields=["insurer_limit", "loss_amount", "updated_at"])
+        locked.insurer_limit, locked.loss_amount, locked.insurance_line = (
+            insurer_limit,
+            loss_amount,
+            line,
+        )
+        locked.save(update_fields=["insurer_limit", "loss_amount", "insurance_line", "updated_at"])
+        line_note = f", 보험 계약 {line}" if line else ""
         incident_event(
             locked,
             kind=IncidentEvent.Kind.UPDATED,
             actor=actor,
             at=timezone.now(),
             detail=f"보험 한도 {_won(before[0])} → {_won(insurer_limit)}, "
-            f"손해액 {_won(before[1])} → {_won(loss_amount)}, 초과액 {_won(locked.excess)}",
+            f"손해액 {_won(before[1])} → {_won(loss_amount)}{line_note}, "
+            f"초과액 {_won(locked.excess)}",
             reason=reason,
         )
     return locked

@@ -85,6 +85,15 @@ class ReliefProgram(models.Model):
 
     code = models.SlugField("프로그램 코드", max_length=40, unique=True)
     name = models.CharField("프로그램명", max_length=200)
+    insurance_line = models.ForeignKey(
+        "policies.InsuranceLine",
+        verbose_name="보험 계약",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="relief_programs",
+        help_text="이 장애의 배상 책임을 보장하는 보험 계약(예: 전자상거래 배상책임).",
+    )
     created_at = models.DateTimeField("등록 시각", auto_now_add=True)
 
     class Meta:

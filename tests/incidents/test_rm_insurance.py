@@ -1,7 +1,7 @@
 """Over-limit insurance on an incident: the insurer's limit and the loss in 원, the excess
 above the limit, a timeline row; the detail shows them with the exemption flag."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from incidents.models import Incident, IncidentEvent
 from incidents.services.rm import incident_create
 from incidents.services.rm_actions import incident_set_insurance
+from policies.models import InsuranceLine
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,78 @@ def test_a_sensitive_case_is_404_for_plain_rm(api_as, rm_user):
     body = {"insurer_limit": 1000, "loss_amount": 2000, "reason": "x"}
     answer = api_as(rm_user).post(f"{URL}{secret.pk}/insurance/", body, format="json")
     assert answer.status_code == 404
+
+
+def line(kind="cgl", *, limit=30_000_000, start=date(2026, 1, 1), end=date(2026, 12, 31)):  # type: ignore[no-untyped-def]
+    return InsuranceLine.objects.create(
+        kind=kind,
+        insurer="한빛손해보험",
+        policy_number=f"P{kind}{start:%Y}",
+        limit=limit,
+        deductible=1_000_000,
+        period_start=start,
+        period_end=end,
+    )
+
+
+def test_without_an_own_limit_the_excess_is_over_the_linked_lines_limit(rm_user):
+    incident = file()
+    incident_set_insurance(
+        incident=incident,
+        actor=rm_user,
+        insurer_limit=None,
+        loss_amount=35_500_000,
+        insurance_line=line(),
+        reason="보험 계약 연결",
+    )
+    incident.refresh_from_db()
+    assert (incident.limit_in_effect, incident.excess) == (30_000_000, 5_500_000)
+    # A limit recorded for the case itself wins over the line's.
+    incident_set_insurance(
+        incident=incident,
+        actor=rm_user,
+        insurer_limit=40_000_000,
+        loss_amount=35_500_000,
+        reason="보험사 회신",
+    )
+    incident.refresh_from_db()
+    assert incident.insurance_line is not None  # left out: the line stays
+    assert (incident.limit_in_effect, incident.excess) == (40_000_000, 0)
+
+
+def test_a_line_not_in_force_on_the_day_of_the_accident_is_refused(rm_user):
+    incident = file()  # occurred 2026-10-06 KST
+    expired = line(start=date(2025, 1, 1), end=date(2026, 10, 5))
+    with pytest.raises(ValidationError) as exc:
+        incident_set_insurance(
+            incident=incident,
+            actor=rm_user,
+            insurer_limit=None,
+            loss_amount=1,
+            insurance_line=expired,
+            reason="x",
+        )
+    assert "2026-10-06" in exc.value.message_dict["insurance_line"][0]
+    assert Incident.objects.get(pk=incident.pk).insurance_line_id is None
+
+
+def test_the_api_links_a_line_shows_it_and_unlinks_it(api_as, rm_user):
+    rm = api_as(rm_user)
+    incident = file()
+    cover = line(limit=20_000_000)
+    body = {"insurer_limit": None, "loss_amount": 35_500_000, "reason": "연결"}
+    got = rm.post(
+        f"{URL}{incident.pk}/insurance/", {**body, "insurance_line": cover.pk}, format="json"
+    ).json()
+    assert got["insurance_line"]["id"] == cover.pk
+    assert got["insurance_line"]["limit"] == 20_000_000
+    assert (got["limit_in_effect"], got["excess"]) == (20_000_000, 15_500_000)
+    missing = rm.post(
+        f"{URL}{incident.pk}/insurance/", {**body, "insurance_line": 999_999}, format="json"
+    )
+    assert missing.status_code == 400
+    assert "999999" in missing.json()["insurance_line"][0]
+    got = rm.post(
+        f"{URL}{incident.pk}/insurance/", {**body, "insurance_line": None}, format="json"
+    ).json()
+    assert (got["insurance_line"], got["excess"]) == (None, None)

@@ -1,10 +1,14 @@
 """The program dashboard and the import page with its progress fragment."""
 
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from claims.relief.dashboard import program_dashboard
 from claims.relief.models import ReliefApplication, ReliefImport
 from claims.relief.payout_requests import relief_application_payouts_create
+from policies.models import InsuranceLine, ReliefProgram
 from tests.claims.relief.conftest import csv_text, row
 from tests.claims.relief.helpers import make_application
 
@@ -91,3 +95,27 @@ def test_the_program_list_links_each_dashboard(manager_client):
     page = manager_client.get("/relief/programs/").content.decode()
     assert "/relief/programs/outage-1015/" in page and "/relief/programs/kt-ahyeon-2018/" in page
     assert "피해 지원 현황" in page  # the menu's link for managers
+
+
+def test_the_dashboard_shows_the_programs_insurance_line_and_the_excess(manager_client):
+    business = make_application(damage="paid_service")
+    relief_application_payouts_create(application=business)
+    program = ReliefProgram.objects.get(code="outage-1015")
+    page = manager_client.get("/relief/programs/outage-1015/").content.decode()
+    assert "연결된 보험 계약이 없습니다" in page
+    money = program_dashboard(program)["money"]
+    exposure = money["committed"] + money["paid"]
+    assert exposure > 0
+    program.insurance_line = InsuranceLine.objects.create(
+        kind="ebiz_liability",
+        insurer="한빛손해보험",
+        policy_number="EB2022",
+        limit=exposure - 1_000,
+        deductible=0,
+        period_start=date(2022, 1, 1),
+        period_end=date(2022, 12, 31),
+    )
+    program.save(update_fields=["insurance_line"])
+    assert program_dashboard(program)["money"]["insurance_excess"] == 1_000
+    page = manager_client.get("/relief/programs/outage-1015/").content.decode()
+    assert "e-biz배상책임보험" in page and "한도 초과액 1,000원" in page
