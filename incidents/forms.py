@@ -339,9 +339,38 @@ class InsuranceForm(forms.Form):
     loss_amount = forms.IntegerField(
         label="손해액(원)", required=False, min_value=0, max_value=10**13
     )
+    insurance_line = forms.ChoiceField(label="보험 계약", required=False)
     reason = forms.CharField(
         label="사유", max_length=500, error_messages={"required": "변경 사유가 필요합니다."}
     )
+
+    KEEP, NONE = "", "none"
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any):
+        from django.utils import timezone
+
+        from policies.insurance_selectors import lines_in_force
+
+        super().__init__(*args, **kwargs)
+        # The lines in force on the day the case occurred (Korea time), as the service checks.
+        self.lines = {
+            str(line.pk): line
+            for line in lines_in_force(timezone.localtime(incident.occurred_at).date())
+        }
+        _choice(self, "insurance_line").choices = [
+            (self.KEEP, "그대로"),
+            (self.NONE, "연결 안 함"),
+            *((pk, f"{line} (한도 {line.limit:,}원)") for pk, line in self.lines.items()),
+        ]
+
+    def line(self) -> Any:
+        """The line to give the service: a line, None (unlink) or the service's KEEP_LINE."""
+        from incidents.services.rm_actions import KEEP_LINE
+
+        value = self.cleaned_data.get("insurance_line", self.KEEP)
+        if value == self.NONE:
+            return None
+        return self.lines.get(value, KEEP_LINE)
 
 
 class FlagClearForm(forms.Form):

@@ -479,7 +479,8 @@ def _detail(
         "excess": incident.excess,
         "insurance_form": insurance_form
         or InsuranceForm(
-            initial={"insurer_limit": incident.insurer_limit, "loss_amount": incident.loss_amount}
+            initial={"insurer_limit": incident.insurer_limit, "loss_amount": incident.loss_amount},
+            incident=incident,
         ),
         "claims": selectors.linked_claims_of(incident.pk),
         "party_rows": [(p, flags.get(p.account_id, [])) for p in parties],
@@ -656,7 +657,7 @@ def incident_evidence_page(request: HttpRequest, pk: int) -> HttpResponse:
 def incident_insurance_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the insurer's limit and the loss (원); the excess follows."""
     incident = _incident_or_404(request, pk)
-    form = InsuranceForm(request.POST)
+    form = InsuranceForm(request.POST, incident=incident)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -666,6 +667,7 @@ def incident_insurance_page(request: HttpRequest, pk: int) -> HttpResponse:
                 insurer_limit=data["insurer_limit"],
                 loss_amount=data["loss_amount"],
                 reason=data["reason"],
+                insurance_line=form.line(),
             )
         except ValidationError as exc:
             _add_errors(form, exc)

@@ -224,3 +224,40 @@ def test_a_flag_caused_only_by_a_sensitive_case_is_absent_for_plain_rm(rm):
     flag.incidents.add(secret)
     assert "D-FLAG-2" not in text(rm.get("/incidents/flags/"))
     assert rm.post("/incidents/flags/", {"flag": flag.pk, "reason": "x"}).status_code == 404
+
+
+def test_linking_an_insurance_line_gives_the_limit_when_none_is_recorded(rm):
+    from datetime import date
+
+    from policies.models import InsuranceLine
+
+    incident = file(category="insurance", subtype="over_limit")
+    day = timezone.localtime(incident.occurred_at).date()
+    cgl = InsuranceLine.objects.create(
+        kind="cgl", insurer="한빛손해보험", policy_number="PCGL", limit=30_000_000,
+        deductible=1_000_000, period_start=date(day.year, 1, 1), period_end=date(day.year, 12, 31),
+    )  # fmt: skip
+    html = text(rm.get(f"/incidents/{incident.pk}/"))
+    assert f'<option value="{cgl.pk}">' in html
+    response = rm.post(
+        f"/incidents/{incident.pk}/insurance/",
+        {"insurance_line": str(cgl.pk), "loss_amount": "32000000", "reason": "계약 연결"},
+        follow=True,
+    )
+    assert "한도 초과액 2,000,000원" in text(response) and "(계약 한도)" in text(response)
+    incident.refresh_from_db()
+    assert incident.insurance_line == cgl
+    # "그대로" keeps the line; "연결 안 함" unlinks it.
+    rm.post(f"/incidents/{incident.pk}/insurance/", {"loss_amount": "1", "reason": "정정"})
+    incident.refresh_from_db()
+    assert incident.insurance_line == cgl
+    rm.post(
+        f"/incidents/{incident.pk}/insurance/",
+        {"insurance_line": "none", "loss_amount": "1", "reason": "해제"},
+    )
+    incident.refresh_from_db()
+    assert incident.insurance_line is None
+    bad = rm.post(
+        f"/incidents/{incident.pk}/insurance/", {"insurance_line": "999999", "reason": "x"}
+    )
+    assert bad.status_code == 200 and 'class="errorlist' in text(bad)
