@@ -4,6 +4,7 @@ with their role in the case; every change leaves a timeline row."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from incidents.models.accounts import Account
 from policies.models import InsuranceLine, RmSeverity, RmSubtype
@@ -16,6 +17,18 @@ class Service(models.TextChoices):
     BIKE = "bike", "바이크"
     DELIVERY = "delivery", "탁송"
     AUTONOMOUS = "autonomous", "자율주행"
+
+
+# The queue's filter columns, carried in its indexes.
+QUEUE_FILTER_COLUMNS = [
+    "sensitive",
+    "sla_paused_at",
+    "sla_breached_at",
+    "category",
+    "subtype",
+    "severity",
+    "service",
+]
 
 
 class Incident(models.Model):
@@ -124,9 +137,29 @@ class Incident(models.Model):
             ("work_incident", "RM 사고를 접수·배정·처리할 수 있음"),
             ("view_sensitive_incident", "성민감 사고를 볼 수 있음"),
         ]
+        # The queue walks open cases in SLA order (all, or one assignee's); the filter columns
+        # ride along so its counts and filters are index-only at a million incidents
+        # (README: RM queue, p95). Closed cases in SLA order use incident_status_sla.
         indexes = [
             models.Index(fields=["status", "sla_due_at"], name="incident_status_sla"),
             models.Index(fields=["assignee", "status"], name="incident_assignee_status"),
+            models.Index(
+                fields=["sla_due_at", "id"],
+                name="incident_open_due",
+                include=[*QUEUE_FILTER_COLUMNS, "assignee"],
+                condition=~Q(status="closed"),
+            ),
+            models.Index(
+                fields=["assignee", "sla_due_at", "id"],
+                name="incident_open_assignee_due",
+                include=QUEUE_FILTER_COLUMNS,
+                condition=~Q(status="closed"),
+            ),
+            models.Index(
+                fields=["sla_paused_at"],
+                name="incident_open_paused",
+                condition=~Q(status="closed") & Q(sla_paused_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
