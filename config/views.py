@@ -1,9 +1,17 @@
 """Project-wide pages: home, health, and the error pages (JSON under /api/, pages elsewhere)."""
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+from claims import selectors as claim_selectors
+from claims.relief.models import ReliefApplication
+from incidents import selectors as incident_selectors
+from incidents.models import Incident
+from incidents.selectors import SlaState
 
 ERRORS = {
     400: "잘못된 요청입니다.",
@@ -13,9 +21,31 @@ ERRORS = {
 }
 
 
+def _home_figures(user: Any) -> dict[str, int]:
+    """The few numbers the home page puts beside its links: what waits for this user."""
+    figures: dict[str, int] = {}
+    if user.has_perm("claims.view_all_claim"):
+        figures["escalated"] = claim_selectors.escalation_queue(user).count()
+    if user.has_perm("incidents.work_incident"):
+        visible = incident_selectors.incidents_visible_to(user)
+        breached = incident_selectors.sla_state_q(SlaState.BREACHED)
+        mine = visible.filter(assignee=user).exclude(status=Incident.Status.CLOSED)
+        figures["rm_mine"] = mine.count()
+        figures["rm_mine_breached"] = mine.filter(breached).count()
+        figures["rm_unassigned"] = (
+            visible.filter(assignee__isnull=True).exclude(status=Incident.Status.CLOSED).count()
+        )
+        figures["rm_unread"] = incident_selectors.unread_notification_count(user)
+    if user.has_perm("claims.view_relief_dashboard"):
+        figures["committee"] = ReliefApplication.objects.filter(
+            status=ReliefApplication.Status.COMMITTEE_REVIEW
+        ).count()
+    return figures
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    return render(request, "home.html", {"figures": _home_figures(request.user)})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

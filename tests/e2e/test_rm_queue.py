@@ -95,6 +95,8 @@ def test_rm_filters_assigns_transitions_and_shares(page, live_server, cases):
     assert "영상 확보" in page.inner_text("table.grid >> nth=-1")  # the timeline's reason
 
     # The dashboard draws its charts from the page's JSON under the CSP.
+    # The nav groups its pages in menus that open on hover.
+    page.hover("nav .menu-title:has-text('RM 사고')")
     page.click("nav >> text=RM 현황")
     page.wait_for_function(
         "() => window.Chart && Chart.getChart(document.getElementById('category-chart'))"
