@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import OutputWrapper
 
 from claims.models import Claim
+from claims.relief import demo as relief_demo
 from claims.services import (
     Party,
     claim_cancel,
@@ -61,3 +62,6 @@ def seed(stdout: OutputWrapper) -> None:
         claim_refuse(claim_id=c.pk, actor=manager, tier=2)
         claim_refuse(claim_id=c.pk, actor=manager, tier=3, reason="모든 제안 거부")
     stdout.write(f"  클레임 {Claim.objects.count()}건 (진행·지급·기각·취소·거부)")
+
+    # Relief applications are claims of their own kind (claims.relief); their demo rides along.
+    relief_demo.seed(stdout)

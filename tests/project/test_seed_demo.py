@@ -24,6 +24,14 @@ def test_demo_data_is_made_once_and_reconciles(celery_eager, django_capture_on_c
     assert BlanketGrant.objects.get(code="demo-1015-emoticon").status == "done"
     assert PayoutBatch.objects.count() == 1
     assert reconciliation_report().ok
+    # The relief demo imports its partner file once, into the 1015 program with its line.
+    from claims.relief.models import ReliefApplication
+    from policies.models import ReliefProgram
+
+    program = ReliefProgram.objects.get(code="outage-1015")
+    assert 2_900 < ReliefApplication.objects.filter(program=program).count() <= 3_000
+    assert program.insurance_line is not None
+    assert ReliefApplication.objects.filter(audit_sample=True).exists()
 
 
 @pytest.mark.django_db
