@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from config.roles import AGENT, MANAGER, RM, ROLE_LABELS, sync_roles
+from config.roles import AGENT, MANAGER, RM, RM_SENSITIVE, ROLE_LABELS, sync_roles
 
 DEMO_PASSWORD = "bosang1234!"
 DEMO_USERS = [
@@ -20,6 +20,7 @@ DEMO_USERS = [
     ("agent", AGENT, True, False),
     ("manager", MANAGER, True, False),
     ("rm", RM, True, False),
+    ("rm_lead", RM_SENSITIVE, True, False),
     ("admin", None, True, True),
 ]
 
