@@ -333,14 +333,24 @@ def _land(job: ReliefImport, stage: str, rules: ProgramRules, total: int) -> dic
                 FROM {stage}_tier t
             ), linked AS (
                 SELECT n.*, CASE
-                    WHEN n.bn = '' THEN NULL
                     WHEN o.id IS NOT NULL THEN o.id
+                    WHEN p.id IS NOT NULL THEN p.id
                     WHEN first_value(n.line) OVER w <> n.line THEN first_value(n.app_id) OVER w
                 END AS dup_of
                 FROM numbered n
                 LEFT JOIN {app} o ON n.bn <> '' AND o.program_id = %s
                     AND o.business_number = n.bn AND o.duplicate_of_id IS NULL
-                WINDOW w AS (PARTITION BY n.bn ORDER BY n.line)
+                LEFT JOIN {app} p ON n.bn = '' AND p.program_id = %s
+                    AND p.business_number = '' AND p.segment = n.segment
+                    AND p.applicant_external_id = n.external_id AND p.duplicate_of_id IS NULL
+                -- A business number is the applicant's identity; without one, the account
+                -- in its segment is (the same keys as the two unique partial indexes).
+                WINDOW w AS (
+                    PARTITION BY n.bn,
+                        CASE WHEN n.bn = '' THEN n.segment END,
+                        CASE WHEN n.bn = '' THEN n.external_id END
+                    ORDER BY n.line
+                )
             )
             SELECT l.*, CASE
                 WHEN dup_of IS NOT NULL THEN 'duplicate'
@@ -351,7 +361,7 @@ def _land(job: ReliefImport, stage: str, rules: ProgramRules, total: int) -> dic
                     THEN 'approved'
                 ELSE 'not_eligible' END AS status
             FROM linked l""",
-            [app, rules.program_id],
+            [app, rules.program_id, rules.program_id],
         )
         reporter = " ".join(
             f"WHEN '{segment}' THEN '{reporter}'"
@@ -413,6 +423,7 @@ def _land(job: ReliefImport, stage: str, rules: ProgramRules, total: int) -> dic
                     note)
                 SELECT s.app_id, '', s.status, %s, %s,
                     CASE WHEN s.dup_of IS NULL THEN %s
+                         WHEN s.bn = '' THEN '신청인 중복: 원 신청 #' || s.dup_of
                          ELSE '사업자등록번호 중복: 원 신청 #' || s.dup_of END
                 FROM {stage}_land s WHERE {chunk}""",
                 [actor, now, note, low, high],

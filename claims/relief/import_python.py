@@ -28,6 +28,7 @@ from claims.relief.models import (
     ReliefImport,
 )
 from claims.relief.payout_requests import relief_import_payouts_create
+from claims.relief.services import duplicate_note
 from policies.models import AccountKind, ReliefChannel, ReliefSegment
 from policies.relief import (
     KST,
@@ -149,6 +150,12 @@ def check_row(
     return fields, errs
 
 
+def _dedup_key(business_number: str, segment: str, external_id: str) -> tuple[str, ...]:
+    if business_number:
+        return ("business", business_number)
+    return ("applicant", segment, external_id)
+
+
 def run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
     total = count_records(job.file_path)
     progress(job.pk, total_rows=total, processed_rows=0)
@@ -167,16 +174,20 @@ def run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
     rejected = len({r[0] for r in report})
     duplicates = 0
     with transaction.atomic():
-        originals: dict[str, int] = dict(
-            ReliefApplication.objects.filter(program_id=rules.program_id, duplicate_of__isnull=True)
-            .exclude(business_number="")
-            .values_list("business_number", "id")
-        )
+        # The same keys as the unique partial indexes: the business number, else the
+        # applicant's account in its segment.
+        originals: dict[tuple[str, ...], int] = {
+            _dedup_key(bn, segment, ext): pk
+            for bn, segment, ext, pk in ReliefApplication.objects.filter(
+                program_id=rules.program_id, duplicate_of__isnull=True
+            ).values_list("business_number", "segment", "applicant_external_id", "id")
+        }
         note = f"{rules.program_code} v{rules.version_number} 일괄 등록 #{job.pk}"
         for line, fields in good:
-            original = (
-                originals.get(fields["business_number"]) if fields["business_number"] else None
+            key = _dedup_key(
+                fields["business_number"], fields["segment"], fields["applicant_external_id"]
             )
+            original = originals.get(key)
             outcome = evaluate(
                 rules,
                 Facts(
@@ -200,8 +211,7 @@ def run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
             if original:
                 duplicates += 1
             else:
-                if fields["business_number"]:
-                    originals[fields["business_number"]] = application.pk
+                originals[key] = application.pk
                 ReliefApplicationGrant.objects.bulk_create(
                     ReliefApplicationGrant(
                         application=application,
@@ -220,7 +230,7 @@ def run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
                 to_status=application.status,
                 actor_id=job.created_by_id,
                 at=now,
-                note=note if not original else f"사업자등록번호 중복: 원 신청 #{original}",
+                note=note if not original else duplicate_note(original, fields["business_number"]),
             )
         # The approved rows' payout requests commit with the rows.
         relief_import_payouts_create(import_id=job.pk)

@@ -4,7 +4,8 @@ Guarantees:
 - Every data row either lands (as an original or as a duplicate linked to its original) or is
   in the error report (line, column, value, Korean message); never both, never neither.
 - The good rows land in one transaction: all of them or, if the run fails, none.
-- Duplicates (same normalized business registration number in the same program) are found
+- Duplicates (same normalized business registration number in the same program; without one,
+  the same applicant account in the same segment) are found
   within the file (the first line is the original) and against applications already stored;
   the landing transaction locks the applications table against concurrent filings meanwhile.
 - The tier is decided set-based in SQL from the program version's data; a test checks it row

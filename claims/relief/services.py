@@ -3,8 +3,10 @@ published version decides (policies.relief.evaluate) and the application, its gr
 first history row are written in one transaction.
 
 Duplicates: the first application of a business registration number in a program is the
-original; a later one is stored as `duplicate`, linked to it. Two filings of the same number
-at once race on the unique partial index; the loser sees the winner and links to it.
+original; a later one is stored as `duplicate`, linked to it. An application without a
+business number (users, drivers) is a duplicate of the first one of the same applicant
+(program, segment, account id). Two filings at once race on the unique partial indexes; the
+loser sees the winner and links to it.
 """
 
 from __future__ import annotations
@@ -147,7 +149,7 @@ def relief_application_create(
         "created_by": creator,
     }
     with transaction.atomic():
-        original = _original(rules.program_id, business_number)
+        original = _original(rules.program_id, segment, business_number, applicant.external_id)
         if original is None:
             try:
                 # A savepoint: a concurrent filing of the same number commits first and this
@@ -155,14 +157,16 @@ def relief_application_create(
                 with transaction.atomic():
                     application = ReliefApplication.objects.create(status=outcome.status, **fields)
             except IntegrityError:
-                original = _original(rules.program_id, business_number)
+                original = _original(
+                    rules.program_id, segment, business_number, applicant.external_id
+                )
                 if original is None:
                     raise
         if original is not None:
             application = ReliefApplication.objects.create(
                 status=Status.DUPLICATE, duplicate_of=original, **fields
             )
-            note = f"사업자등록번호 중복: 원 신청 #{original.pk}"
+            note = duplicate_note(original.pk, business_number)
         else:
             ReliefApplicationGrant.objects.bulk_create(
                 ReliefApplicationGrant(
@@ -191,9 +195,19 @@ def relief_application_create(
     return application
 
 
-def _original(program_id: int, business_number: str) -> ReliefApplication | None:
-    if not business_number:
-        return None
-    return ReliefApplication.objects.filter(
-        program_id=program_id, business_number=business_number, duplicate_of__isnull=True
+def duplicate_note(original_id: int, business_number: str) -> str:
+    what = "사업자등록번호 중복" if business_number else "신청인 중복"
+    return f"{what}: 원 신청 #{original_id}"
+
+
+def _original(
+    program_id: int, segment: str, business_number: str, external_id: str
+) -> ReliefApplication | None:
+    """The original this filing duplicates: by business number where there is one, else by
+    the applicant's account in the same segment (the two unique partial indexes)."""
+    originals = ReliefApplication.objects.filter(program_id=program_id, duplicate_of__isnull=True)
+    if business_number:
+        return originals.filter(business_number=business_number).first()
+    return originals.filter(
+        business_number="", segment=segment, applicant_external_id=external_id
     ).first()

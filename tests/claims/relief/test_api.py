@@ -186,7 +186,7 @@ def test_roles_file_and_list(file_relief, api_as, agent, rm_user):
 def test_breakdown_counts_and_percentages(file_relief, api_as, agent):
     file_relief(SB)
     file_relief(USER)
-    file_relief(USER, damage="paid_service")
+    file_relief(USER, damage="paid_service", applicant={**USER["applicant"], "external_id": "C-2"})
     file_relief(SB, applicant={**SB["applicant"], "external_id": "B-9"})  # duplicate
     body = api_as(agent).get("/api/v1/relief/programs/outage-1015/breakdown/").json()
     assert (body["total"], body["duplicates"]) == (3, 1)
