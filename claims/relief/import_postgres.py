@@ -29,10 +29,13 @@ from claims.relief.models import (
     ReliefImport,
 )
 from claims.relief.payout_requests import relief_import_payouts_create
-from policies.models import AccountKind, ReliefChannel, ReliefSegment
+from policies.models import ACCOUNT_KINDS_OF_SEGMENT, AccountKind, ReliefChannel, ReliefSegment
 from policies.relief import (
     SEGMENTS_WITH_BUSINESS_NUMBER,
     ProgramRules,
+    kind_problem,
+    loss_missing_message,
+    loss_required_segments,
 )
 
 # -- PostgreSQL: COPY, SQL checks, set-based tiering ------------------------------------------
@@ -192,7 +195,20 @@ def _check(cursor: Any, stage: str, errors: str, rules: ProgramRules) -> None:
             f"WHERE {valid} AND {condition}",
             [column, message, *params],
         )
-    # Facts the program's data rules out (the same bounds as policies.relief.facts_problems).
+    # Facts the program's data rules out (the same rules as policies.relief.facts_problems):
+    # an account kind the segment is not paid to, a missing loss where tiers decide.
+    for segment, kinds in ACCOUNT_KINDS_OF_SEGMENT.items():
+        cursor.execute(
+            f"INSERT INTO {errors} SELECT line, 'kind', kind, %s FROM {stage} "
+            f"WHERE {valid} AND segment = %s AND kind = ANY(%s) AND kind <> ALL(%s)",
+            [kind_problem(segment, ""), segment, AccountKind.values, sorted(kinds)],
+        )
+    for segment in loss_required_segments(rules):
+        cursor.execute(
+            f"INSERT INTO {errors} SELECT line, 'reported_loss', reported_loss, %s FROM {stage} "
+            f"WHERE {valid} AND segment = %s AND reported_loss = ''",
+            [loss_missing_message(segment), segment],
+        )
     if rules.saturday_weeks:
         cursor.execute(
             f"INSERT INTO {errors} SELECT line, 'saturdays_worked', saturdays_worked, %s "

@@ -36,6 +36,9 @@ from policies.relief import (
     Facts,
     ProgramRules,
     evaluate,
+    kind_problem,
+    loss_missing_message,
+    loss_required_segments,
     normalize_business_number,
 )
 
@@ -79,6 +82,8 @@ def check_row(
         bad("segment", MSG["segment"])
     if cells["kind"] not in AccountKind.values:
         bad("kind", MSG["kind"])
+    elif segment in ReliefSegment.values and (message := kind_problem(segment, cells["kind"])):
+        bad("kind", message)
     ext = cells["external_id"]
     if not (0 < len(ext) <= 64 and all("!" <= ch <= "~" for ch in ext)):
         bad("external_id", MSG["external_id"])
@@ -97,6 +102,8 @@ def check_row(
     loss_ok = loss_text.isascii() and loss_text.isdigit() and len(loss_text) <= MAX_LOSS_DIGITS
     if not (loss_text == "" or loss_ok):
         bad("reported_loss", MSG["reported_loss"])
+    elif loss_text == "" and segment in loss_required_segments(rules):
+        bad("reported_loss", loss_missing_message(segment))
     if cells["damage"] not in DamageClass.values:
         bad("damage", MSG["damage"])
     if cells["channel"] not in ReliefChannel.values:

@@ -73,7 +73,7 @@ def relief_application_create(
     applicant: Applicant,
     damage: str,
     channel: str,
-    reported_loss: int = 0,
+    reported_loss: int | None = None,
     submitted_at: datetime.datetime | None = None,
     saturdays_worked: int | None = None,
     nights_worked: int | None = None,
@@ -81,6 +81,8 @@ def relief_application_create(
 ) -> ReliefApplication:
     """File one application; ReliefInputError (field → Korean messages) if it cannot be.
 
+    `reported_loss` (원) is required (0 is a loss of nothing) for segments assessed by loss
+    tiers; the applicant's account kind must be one the segment is paid to.
     An application submitted outside every intake window of its program for its channel and
     segment is refused, the message naming the windows with their Korea-time dates.
     """
@@ -96,9 +98,11 @@ def relief_application_create(
     if applicant.business_number:
         normalized = normalize_business_number(applicant.business_number)
         if normalized is None:
-            errors["applicant"] = [
-                "사업자등록번호는 숫자 10자리여야 합니다(하이픈은 있어도 됩니다)."
-            ]
+            errors["applicant"] = {
+                "business_number": [
+                    "사업자등록번호는 숫자 10자리여야 합니다(하이픈은 있어도 됩니다)."
+                ]
+            }
         else:
             business_number = normalized
     if errors:
@@ -109,14 +113,19 @@ def relief_application_create(
         business_number=business_number or applicant.business_number,
         saturdays_worked=saturdays_worked,
         nights_worked=nights_worked,
+        kind=applicant.kind,
+        reported_loss=reported_loss,
     )
     if problems:
-        raise ReliefInputError(
-            {
-                ("applicant" if field == "business_number" else field): [message]
-                for field, message in problems.items()
-            }
-        )
+        errors = {}
+        for field, message in problems.items():
+            if field in ("business_number", "kind"):
+                errors.setdefault("applicant", {})[field] = [message]
+            else:
+                errors[field] = [message]
+        raise ReliefInputError(errors)
+    # Segments not assessed by loss keep 0: their loss decides nothing.
+    reported_loss = reported_loss or 0
     submitted_at = submitted_at or timezone.now()
     if rules.window_for(segment=segment, channel=channel, submitted_at=submitted_at) is None:
         raise ReliefInputError({"submitted_at": [rules.windows_message(segment=segment)]})

@@ -34,7 +34,12 @@ class ReliefApplicationCreateSerializer(serializers.Serializer):
     segment = serializers.ChoiceField(choices=ReliefSegment.choices)
     applicant = ReliefApplicantSerializer()
     reported_loss = serializers.IntegerField(
-        min_value=0, max_value=MAX_LOSS, required=False, default=0, help_text="원"
+        min_value=0,
+        max_value=MAX_LOSS,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="원. 손실 구간으로 판정하는 대상(소상공인)은 필수이며 0도 됩니다.",
     )
     damage = serializers.ChoiceField(choices=DamageClass.choices)
     channel = serializers.ChoiceField(choices=ReliefChannel.choices)

@@ -88,6 +88,7 @@ def test_duplicates_against_the_database_are_linked(tmp_path):
         program=rules_code,
         segment="small_business",
         applicant=Applicant("business", "B-0", "기존", "444-44-44444"),
+        reported_loss=0,
         damage="no_loss",
         channel="web",
         submitted_at=parse_datetime("2022-10-21T09:00:00+09:00"),
@@ -311,3 +312,34 @@ def test_both_paths_agree_on_odd_cells(tmp_path):
     assert python == sql
     assert report(job) == report(sql_job)
     assert len(sql) == 6  # four times and two losses are good
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path_kind", ["database", "python"])
+def test_a_missing_loss_and_a_wrong_account_kind_are_row_errors(tmp_path, path_kind):
+    text = csv_text(
+        [
+            row(business_number="1111111111", reported_loss=""),  # 2: loss missing
+            row(business_number="2222222222", reported_loss="0"),  # 3: 0 is the first tier
+            row(business_number="3333333333", kind="driver"),  # 4: a driver's account
+            row(segment="user", kind="business", business_number="", reported_loss=""),  # 5
+            row(segment="user", kind="customer", business_number="", reported_loss=""),  # 6
+        ]
+    )
+    if path_kind == "python":
+        path = tmp_path / "in.csv"
+        path.write_text(text, encoding="utf-8")
+        job = importer.relief_import_create(
+            program="outage-1015", source=path, original_name="in.csv"
+        )
+        import_python.run_python(job, current_rules(code="outage-1015"))
+        job.refresh_from_db()
+    else:
+        job = run(tmp_path, text)
+    assert (job.imported, job.rejected) == (2, 3)
+    errors = {(int(r[0]), r[1]): r[3] for r in report(job)[1:]}
+    assert set(errors) == {(2, "reported_loss"), (4, "kind"), (5, "kind")}
+    assert "신고 매출 손실" in errors[2, "reported_loss"]
+    assert "사업자(business)" in errors[4, "kind"]
+    zero = ReliefApplication.objects.get(source_line=3)
+    assert zero.status == "approved" and zero.grants.filter(amount=30_000).exists()
