@@ -181,6 +181,8 @@ def test_roles_file_and_list(file_relief, api_as, agent, rm_user):
     assert item["program"] == "outage-1015" and item["status"] == "approved"
     assert api_as(agent).get(URL, {"status": "bogus"}).status_code == 400
     assert api_as(agent).get(URL, {"program": "no-such"}).status_code == 400
+    business = api_as(agent).get(URL, {"segment": "small_business"}).json()["results"][0]
+    assert business["applicant"]["business_number"] == "123-45-*****"
 
 
 def test_breakdown_counts_and_percentages(file_relief, api_as, agent):

@@ -53,6 +53,8 @@ def test_a_manager_sees_the_admin_lists(client, manager, agent):
     client.force_login(manager)
     listing = client.get("/admin/claims/reliefapplication/")
     assert listing.status_code == 200 and "홍*동" in listing.content.decode()
+    assert "123-45-*****" in listing.content.decode()
+    assert "1234567890" not in listing.content.decode()
     assert client.get("/admin/claims/reliefimport/").status_code == 200
     versions = client.get("/admin/policies/reliefprogramversion/")
     assert versions.status_code == 200 and "outage-1015" in versions.content.decode()
