@@ -64,6 +64,20 @@ class ImportFileError(ValueError):
     """The file as a whole cannot be imported (header, encoding); nothing lands."""
 
 
+class ImportAlreadyLanded(RuntimeError):
+    """Another run of the same import landed its rows first; this run's transaction rolls
+    back and lands nothing."""
+
+
+def already_landed(import_id: int) -> bool:
+    """Inside the landing transaction, after the applications table is locked: whether a
+    run of this import has landed rows already (a second run then waits on the lock and
+    sees them)."""
+    from claims.relief.models import ReliefApplication
+
+    return ReliefApplication.objects.filter(source_import_id=import_id).exists()
+
+
 def import_root() -> Path:
     return Path(settings.RELIEF_IMPORT_ROOT)
 

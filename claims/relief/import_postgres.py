@@ -15,6 +15,8 @@ from claims.relief.import_common import (
     MAX_LOSS_DIGITS,
     MSG,
     REPORT_HEADER,
+    ImportAlreadyLanded,
+    already_landed,
     count_records,
     progress,
     read_rows,
@@ -339,6 +341,10 @@ def _land(job: ReliefImport, stage: str, rules: ProgramRules, total: int) -> dic
         # between the dedup below and the insert (SHARE ROW EXCLUSIVE also excludes a second
         # import of the same table).
         cursor.execute(f"LOCK TABLE {app} IN SHARE ROW EXCLUSIVE MODE")
+        # Two runs of one import that both got this far: the second waited on the lock and
+        # now sees the first one's rows.
+        if already_landed(job.pk):
+            raise ImportAlreadyLanded(job.pk)
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         # Ids from the table's own sequence; an original is the stored application of the
         # number, else the first line of the number in the file.

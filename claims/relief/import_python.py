@@ -14,6 +14,8 @@ from claims.relief.import_common import (
     MAX_LOSS_DIGITS,
     MSG,
     REPORT_HEADER,
+    ImportAlreadyLanded,
+    already_landed,
     count_records,
     progress,
     read_rows,
@@ -181,6 +183,8 @@ def run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
     rejected = len({r[0] for r in report})
     duplicates = 0
     with transaction.atomic():
+        if already_landed(job.pk):
+            raise ImportAlreadyLanded(job.pk)
         # The same keys as the unique partial indexes: the business number, else the
         # applicant's account in its segment.
         originals: dict[tuple[str, ...], int] = {

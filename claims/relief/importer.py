@@ -17,6 +17,7 @@ checks, dedup and tiering are SQL statements over it. Elsewhere (SQLite) the sam
 row by row in Python.
 """
 
+import datetime
 import logging
 import shutil
 import uuid
@@ -24,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from claims.relief.import_common import (
     COLUMNS,
+    ImportAlreadyLanded,
     ImportFileError,
     error_report_exists,
     import_root,
@@ -51,6 +54,8 @@ __all__ = [
 ]
 
 RUN_IMPORT_TASK = "claims.relief_import_run"
+# A run older than the task's time limit (claims.relief.tasks) was left by a dead worker.
+STALE_RUN = datetime.timedelta(minutes=30)
 
 
 def relief_import_create(
@@ -85,16 +90,31 @@ def relief_import_enqueue(*, import_id: int) -> None:
 
 
 def relief_import_run(*, import_id: int) -> ReliefImport:
-    """Run a pending import to its end (done or failed). Running a finished one again does
-    nothing; a run that finds it `running` (a redelivered task) starts it over, which is safe
-    because nothing lands before the single landing transaction commits."""
+    """Run a pending import to its end (done or failed); it lands at most once.
+
+    The run claims the import by moving it pending → running (compare-and-set): of two runs
+    at once one claims it and the other returns. Running a finished one again does nothing.
+    A run that finds it `running` returns too, unless that run has been going for longer
+    than the task's time limit (its worker died): it then takes the import over, again by
+    compare-and-set. Should two runs still reach the landing, the second waits on the
+    applications table lock, sees the first one's rows and lands nothing.
+    """
     job = ReliefImport.objects.select_related("program", "program_version").get(pk=import_id)
     if job.status in (ReliefImport.Status.DONE, ReliefImport.Status.FAILED):
         return job
     started = timezone.now()
-    ReliefImport.objects.filter(pk=job.pk).update(
+    claimed = ReliefImport.objects.filter(pk=job.pk, status=ReliefImport.Status.PENDING).update(
         status=ReliefImport.Status.RUNNING, stage="파일 읽는 중", started_at=started
     )
+    if not claimed:
+        claimed = (
+            ReliefImport.objects.filter(pk=job.pk, status=ReliefImport.Status.RUNNING)
+            .filter(Q(started_at__isnull=True) | Q(started_at__lt=started - STALE_RUN))
+            .update(stage="파일 읽는 중", started_at=started)
+        )
+    if not claimed:
+        job.refresh_from_db()
+        return job
     assert job.program_version is not None
     rules = program_rules(version=job.program_version)
     try:
@@ -102,6 +122,10 @@ def relief_import_run(*, import_id: int) -> ReliefImport:
             counts = run_postgresql(job, rules)
         else:
             counts = run_python(job, rules)
+    except ImportAlreadyLanded:
+        logger.warning("relief import %s: landed by another run", job.pk)
+        job.refresh_from_db()
+        return job
     except Exception as exc:
         logger.exception("relief import %s failed", job.pk)
         message = str(exc) if isinstance(exc, ImportFileError) else f"가져오기 실패: {exc}"
