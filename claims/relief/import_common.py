@@ -154,9 +154,20 @@ def read_rows(path: str) -> Iterator[tuple[int, list[str] | None, str]]:
 
 
 def count_records(path: str) -> int:
-    with open(path, "rb") as handle:
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-    return max(0, lines - 1)
+    """The data records of the file as `read_rows` sees them (CSV records, not newline
+    characters: a quoted line break is inside a record, a last line needs no newline, blank
+    lines are no rows). Never fails: a file `read_rows` cannot read is reported by it."""
+    count = 0
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            next(reader, None)  # the header
+            for record in reader:
+                if any(cell.strip() for cell in record):
+                    count += 1
+        except csv.Error:
+            pass
+    return count
 
 
 def report_path(job: ReliefImport) -> Path:

@@ -343,3 +343,17 @@ def test_a_missing_loss_and_a_wrong_account_kind_are_row_errors(tmp_path, path_k
     assert "사업자(business)" in errors[4, "kind"]
     zero = ReliefApplication.objects.get(source_line=3)
     assert zero.status == "approved" and zero.grants.filter(amount=30_000).exists()
+
+
+@pytest.mark.django_db
+def test_the_row_total_counts_csv_records_not_newlines(tmp_path):
+    from claims.relief.import_common import count_records
+
+    text = csv_text([row(name="홍\n길동"), row(business_number="2222222222")]).rstrip("\n")
+    path = tmp_path / "odd.csv"
+    path.write_text(text + "\n\n", encoding="utf-8")
+    assert count_records(str(path)) == 2
+    path.write_text(text, encoding="utf-8")  # no newline at the end
+    assert count_records(str(path)) == 2
+    job = run(tmp_path, text)
+    assert (job.total_rows, job.processed_rows, job.imported, job.rejected) == (2, 2, 2, 0)
