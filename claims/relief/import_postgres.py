@@ -21,6 +21,7 @@ from claims.relief.import_common import (
     progress,
     read_rows,
     report_path,
+    write_report_rows,
 )
 from claims.relief.models import (
     REPORTER_TYPE_OF_SEGMENT,
@@ -66,7 +67,8 @@ def run_postgresql(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
                 f"""CREATE UNLOGGED TABLE {stage} (
                     line integer PRIMARY KEY,
                     {", ".join(f"{c} text" for c in COLUMNS)},
-                    bad_cells text
+                    bad_cells text,
+                    raw text
                 )"""
             )
             cursor.execute(
@@ -103,7 +105,7 @@ def run_postgresql(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
 
 
 def _copy_rows(job: ReliefImport, cursor: Any, stage: str, total: int) -> None:
-    columns = ", ".join(("line", *COLUMNS, "bad_cells"))
+    columns = ", ".join(("line", *COLUMNS, "bad_cells", "raw"))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     read = 0
@@ -112,8 +114,8 @@ def _copy_rows(job: ReliefImport, cursor: Any, stage: str, total: int) -> None:
     with cursor.copy(
         f"COPY {stage} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
     ) as copy:
-        for line, cells, problem in read_rows(job.file_path):
-            writer.writerow([line, *(cells or [""] * len(COLUMNS)), problem or None])
+        for line, cells, problem, raw in read_rows(job.file_path):
+            writer.writerow([line, *(cells or [""] * len(COLUMNS)), problem or None, raw])
             read += 1
             if read % CHUNK_ROWS == 0:
                 copy.write(buffer.getvalue())
@@ -187,7 +189,7 @@ def _check(cursor: Any, stage: str, errors: str, rules: ProgramRules) -> None:
         $$ LANGUAGE plpgsql STABLE"""
     )
     cursor.execute(
-        f"INSERT INTO {errors} SELECT line, '', '', bad_cells FROM {stage} "
+        f"INSERT INTO {errors} SELECT line, '', raw, bad_cells FROM {stage} "
         "WHERE bad_cells IS NOT NULL"
     )
     valid = "bad_cells IS NULL"
@@ -466,6 +468,6 @@ def _write_report(job: ReliefImport, errors: str) -> int:
         writer.writerow(REPORT_HEADER)
         cursor.execute(f"SELECT line, col, val, msg FROM {errors} ORDER BY line, col")
         while batch := cursor.fetchmany(5000):
-            writer.writerows(batch)
+            write_report_rows(writer, batch)
         cursor.execute(f"SELECT count(DISTINCT line) FROM {errors}")
         return int(cursor.fetchone()[0])

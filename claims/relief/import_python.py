@@ -20,6 +20,7 @@ from claims.relief.import_common import (
     progress,
     read_rows,
     report_path,
+    write_report_rows,
 )
 from claims.relief.models import (
     REPORTER_TYPE_OF_SEGMENT,
@@ -171,9 +172,9 @@ def run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
     now = timezone.now()
     report: list[tuple[int, str, str, str]] = []
     good: list[tuple[int, dict[str, Any]]] = []
-    for line, cells, problem in read_rows(job.file_path):
+    for line, cells, problem, raw in read_rows(job.file_path):
         if cells is None:
-            report.append((line, "", "", problem))
+            report.append((line, "", raw, problem))
             continue
         fields, errs = check_row(rules, dict(zip(COLUMNS, cells, strict=True)), now)
         if errs:
@@ -250,7 +251,7 @@ def run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
         with path.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(REPORT_HEADER)
-            writer.writerows(sorted(report))
+            write_report_rows(writer, sorted(report))
         ReliefImport.objects.filter(pk=job.pk).update(
             status=ReliefImport.Status.DONE,
             stage="완료",

@@ -193,6 +193,39 @@ def test_a_row_with_the_wrong_number_of_cells_is_reported(tmp_path):
     job = run(tmp_path, text)
     assert (job.imported, job.rejected) == (1, 1)
     assert report(job)[1][0] == "3" and "열 수" in report(job)[1][3]
+    assert report(job)[1][2] == "small_business,business,B-9"  # the record as read
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path_kind", ["database", "python"])
+def test_the_error_report_does_not_run_formulas(tmp_path, path_kind):
+    text = (
+        csv_text(
+            [
+                row(segment='=HYPERLINK("http://x")'),
+                row(damage="@SUM(A1)", business_number="2222222222"),
+                row(reported_loss="-5", business_number="3333333333"),
+            ]
+        )
+        + "+cmd,business,B-9\n"
+    )
+    if path_kind == "python":
+        path = tmp_path / "in.csv"
+        path.write_text(text, encoding="utf-8")
+        job = importer.relief_import_create(
+            program="outage-1015", source=path, original_name="in.csv"
+        )
+        import_python.run_python(job, current_rules(code="outage-1015"))
+        job.refresh_from_db()
+    else:
+        job = run(tmp_path, text)
+    values = {int(r[0]): r[2] for r in report(job)[1:]}
+    assert values == {
+        2: '\'=HYPERLINK("http://x")',
+        3: "'@SUM(A1)",
+        4: "'-5",
+        5: "'+cmd,business,B-9",
+    }
 
 
 @pytest.mark.django_db
