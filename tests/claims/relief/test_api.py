@@ -226,3 +226,16 @@ def test_an_account_kind_the_segment_is_not_paid_to_is_a_400(file_relief, payloa
     message = response.json()["applicant"]["kind"][0]
     assert "계정 종류는" in message
     assert not ReliefApplication.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["null", ""])
+def test_a_null_or_empty_body_is_a_korean_400(api_as, agent, manager, body):
+    for user, url in (
+        (agent, "/api/v1/relief/applications/"),
+        (manager, "/api/v1/insurance/coverage-check/"),
+    ):
+        response = api_as(user).post(url, body, content_type="application/json")
+        assert response.status_code == 400, response.content
+        text = response.content.decode()
+        assert "No data provided" not in text
+        assert any("\uac00" <= ch <= "\ud7a3" for ch in text), text
