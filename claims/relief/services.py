@@ -87,7 +87,7 @@ def relief_application_create(
     segment is refused, the message naming the windows with their Korea-time dates.
     """
     rules = rules_for(program)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, Any] = {}
     if segment not in ReliefSegment.values:
         errors["segment"] = [f"대상은 {', '.join(ReliefSegment.values)} 중 하나여야 합니다."]
     if damage not in DamageClass.values:
@@ -117,10 +117,9 @@ def relief_application_create(
         reported_loss=reported_loss,
     )
     if problems:
-        errors = {}
         for field, message in problems.items():
             if field in ("business_number", "kind"):
-                errors.setdefault("applicant", {})[field] = [message]
+                errors.setdefault("applicant", {})[field] = [message]  # as DRF nests it
             else:
                 errors[field] = [message]
         raise ReliefInputError(errors)
