@@ -6,6 +6,7 @@ from django.http import Http404
 from rest_framework import exceptions, negotiation, permissions
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -20,10 +21,32 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if "JSON 중첩" not in detail:
             detail = "요청 본문을 읽을 수 없습니다. 올바른 JSON인지 확인하세요."
         response.data = {"detail": detail}
+    if response is not None and isinstance(exc, exceptions.ValidationError):
+        response.data = _korean_no_data(response.data)
     if response is not None and isinstance(exc, exceptions.Throttled):
         wait = getattr(exc, "wait", None) or 1
         response.data = {"detail": f"요청이 너무 많습니다. {wait:.0f}초 뒤에 다시 시도하세요."}
     return response
+
+
+NO_DATA = "요청 본문이 비어 있습니다. JSON 객체로 보내세요."
+
+
+def _korean_no_data(data: Any) -> Any:
+    """DRF answers a null or empty body with an untranslated 'No data provided' (code `null`)
+    under non_field_errors; say it in Korean."""
+    if not isinstance(data, dict):
+        return data
+    key = api_settings.NON_FIELD_ERRORS_KEY
+    messages = data.get(key)
+    if isinstance(messages, list):
+        data[key] = [
+            exceptions.ErrorDetail(NO_DATA, code="null")
+            if getattr(m, "code", None) == "null" and str(m) == "No data provided"
+            else m
+            for m in messages
+        ]
+    return data
 
 
 class ThrottleUnauthenticated:

@@ -112,8 +112,9 @@ def coverage_check_on(
     line_ids: list[int] | None = None,
 ) -> CoverageAnswer:
     """The check under the version in force on `on`. The lines counted are `line_ids` (each
-    must be in force on `on`), or by default the personal-information liability lines in force
-    on `on`; `reserve` is mutual-aid cover or a reserve fund, in 원."""
+    must be a personal-information liability line in force on `on`, else UnknownLines), or
+    by default the personal-information liability lines in force on `on`; `reserve` is
+    mutual-aid cover or a reserve fund, in 원."""
     rules = coverage_rules_in_force(on)
     if line_ids is None:
         lines = list(lines_in_force(on, kind=InsuranceKind.PRIVACY_LIABILITY))
@@ -124,6 +125,21 @@ def coverage_check_on(
         if missing:
             raise UnknownLines(
                 f"{on}에 유효한 보험 계약이 아닙니다: {', '.join(str(i) for i in missing)}."
+            )
+        # Only personal-information liability cover meets the statutory minimum; another
+        # line's limit (e-finance, CGL, …) must not be counted toward it.
+        others = sorted(
+            (line for line in lines if line.kind != InsuranceKind.PRIVACY_LIABILITY),
+            key=lambda line: line.pk,
+        )
+        if others:
+            wanted_label = InsuranceKind(InsuranceKind.PRIVACY_LIABILITY).label
+            named = ", ".join(
+                f"#{line.pk} {line.insurer} {line.policy_number}({line.get_kind_display()})"
+                for line in others
+            )
+            raise UnknownLines(
+                f"{wanted_label} 보험 계약만 셀 수 있습니다. 종류가 다른 계약: {named}."
             )
     return check_coverage(
         rules=rules,

@@ -13,7 +13,9 @@ import datetime
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from policies.models.choices import AccountKind
 from policies.models.relief import (
+    ACCOUNT_KINDS_OF_SEGMENT,
     INTAKE_WINDOW_KINDS,
     Assessment,
     ReliefChannel,
@@ -212,6 +214,27 @@ def normalize_business_number(value: str) -> str | None:
 SEGMENTS_WITH_BUSINESS_NUMBER = frozenset({ReliefSegment.SMALL_BUSINESS, ReliefSegment.COMPANY})
 
 
+def kind_problem(segment: str, kind: str) -> str:
+    """The Korean refusal of an account kind the segment is not paid to; '' if it is."""
+    allowed = ACCOUNT_KINDS_OF_SEGMENT.get(segment)
+    if allowed is None or kind in allowed:
+        return ""
+    names = ", ".join(f"{AccountKind(k).label}({k})" for k in sorted(allowed))
+    return f"{ReliefSegment(segment).label} 신청의 계정 종류는 {names}여야 합니다."
+
+
+def loss_required_segments(rules: ProgramRules) -> list[str]:
+    """The segments the version assesses by loss tiers: they must report a loss (0 is one)."""
+    return sorted(s for s, a in rules.segments.items() if a == Assessment.LOSS_TIERS)
+
+
+def loss_missing_message(segment: str) -> str:
+    return (
+        f"{ReliefSegment(segment).label}은(는) 매출 손실 구간으로 판정하므로 "
+        "신고 매출 손실(원)이 필요합니다. 손실이 없으면 0을 적으세요."
+    )
+
+
 def facts_problems(
     rules: ProgramRules,
     *,
@@ -219,11 +242,19 @@ def facts_problems(
     business_number: str,
     saturdays_worked: int | None,
     nights_worked: int | None,
+    kind: str | None = None,
+    reported_loss: int | None = 0,
 ) -> dict[str, str]:
-    """Field → Korean message for facts the program's data rules out."""
+    """Field → Korean message for facts the program's data rules out: a missing business
+    number or loss where the segment needs it, an account kind the segment is not paid to, a
+    driver's days out of range."""
     problems: dict[str, str] = {}
     if segment in SEGMENTS_WITH_BUSINESS_NUMBER and not business_number:
         problems["business_number"] = "소상공인·기업은 사업자등록번호가 필요합니다."
+    if kind is not None and (message := kind_problem(segment, kind)):
+        problems["kind"] = message
+    if reported_loss is None and segment in loss_required_segments(rules):
+        problems["reported_loss"] = loss_missing_message(segment)
     if segment == ReliefSegment.DRIVER:
         if saturdays_worked is None:
             problems["saturdays_worked"] = "기사는 토요일 근무 일수가 필요합니다."

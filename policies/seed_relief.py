@@ -128,12 +128,14 @@ OUTAGE_1015: dict[str, Any] = {
         {"min_saturdays": 13, "max_saturdays": None, "instrument": "points", "amount": 50_000},
     ],
     "windows": [
+        # Every segment, drivers included (issue 13: "the main one and the 2-week
+        # partner-channel extension"); corrected by migration 0021.
         {
             "kind": "reports",
             "start_date": "2022-10-19",
             "end_date": "2022-11-06",
             "channels": ["web", "partner"],
-            "segments": ["user", "small_business", "company"],
+            "segments": [],
         },
         # Chosen: the two weeks right after the main window ("추후 안내" in the report).
         {
@@ -143,7 +145,8 @@ OUTAGE_1015: dict[str, Any] = {
             "channels": ["partner"],
             "segments": ["small_business"],
         },
-        # Chosen: drivers apply through the union (partner) or the web after the named nights.
+        # Chosen: drivers may also apply after the named nights, through the union (partner)
+        # or the web.
         {
             "kind": "reports",
             "start_date": "2022-12-10",

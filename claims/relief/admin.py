@@ -3,6 +3,7 @@ decisions are the services'); names are masked in the list."""
 
 from django.contrib import admin
 
+from claims.relief.masking import masked_business_number
 from claims.relief.models import (
     ReliefApplication,
     ReliefApplicationEvent,
@@ -43,7 +44,7 @@ class ReliefApplicationAdmin(ReadOnlyAdmin):
         "program",
         "segment",
         "masked_name",
-        "business_number",
+        "masked_number",
         "reported_loss",
         "damage",
         "channel",
@@ -61,6 +62,10 @@ class ReliefApplicationAdmin(ReadOnlyAdmin):
     @admin.display(description="신청인")
     def masked_name(self, obj: ReliefApplication) -> str:
         return mask_name(obj.applicant_name)
+
+    @admin.display(description="사업자등록번호")
+    def masked_number(self, obj: ReliefApplication) -> str:
+        return masked_business_number(obj.business_number)
 
 
 @admin.register(ReliefImport)

@@ -31,6 +31,7 @@ from claims.relief.forms_review import (
     ReliefDecisionForm,
     ReliefEvidenceForm,
 )
+from claims.relief.masking import masked_business_number
 from claims.relief.models import ReliefApplication, ReliefApplicationEvent
 from claims.relief.review_models import (
     AuditSampleItem,
@@ -45,13 +46,6 @@ from incidents.masking import mask_name
 from policies.models import ReliefProgramVersion
 
 Status = ReliefApplication.Status
-
-
-def masked_business_number(number: str) -> str:
-    """'1234567890' → '123-45-*****': enough to tell businesses apart on a list."""
-    if len(number) != 10:
-        return number
-    return f"{number[:3]}-{number[3:5]}-*****"
 
 
 class EvidenceInline(ReadOnlyInline):

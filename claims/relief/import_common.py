@@ -2,8 +2,9 @@
 record by record, progress written on its own connection, the error report's place."""
 
 import csv
+import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,20 @@ class ImportFileError(ValueError):
     """The file as a whole cannot be imported (header, encoding); nothing lands."""
 
 
+class ImportAlreadyLanded(RuntimeError):
+    """Another run of the same import landed its rows first; this run's transaction rolls
+    back and lands nothing."""
+
+
+def already_landed(import_id: int) -> bool:
+    """Inside the landing transaction, after the applications table is locked: whether a
+    run of this import has landed rows already (a second run then waits on the lock and
+    sees them)."""
+    from claims.relief.models import ReliefApplication
+
+    return ReliefApplication.objects.filter(source_import_id=import_id).exists()
+
+
 def import_root() -> Path:
     return Path(settings.RELIEF_IMPORT_ROOT)
 
@@ -94,8 +109,9 @@ def progress(import_id: int, **fields: Any) -> None:
 # -- reading the file -------------------------------------------------------------------------
 
 
-def read_rows(path: str) -> Iterator[tuple[int, list[str] | None, str]]:
-    """(line, cells or None if the count is wrong, problem) for each data record."""
+def read_rows(path: str) -> Iterator[tuple[int, list[str] | None, str, str]]:
+    """(line, cells or None if the record is refused whole, problem, the record as read)
+    for each data record; the record as read goes to the error report of a refused one."""
     try:
         handle = open(path, encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -124,13 +140,13 @@ def read_rows(path: str) -> Iterator[tuple[int, list[str] | None, str]]:
                 if not any(cell.strip() for cell in record):
                     continue  # a blank line is no row
                 if len(record) != len(COLUMNS):
-                    yield start, None, MSG["cells"]
+                    yield start, None, MSG["cells"], _as_read(record)
                     continue
                 cells = [record[i].strip() for i in order]
                 if any("\x00" in c for c in cells):
-                    yield start, None, MSG["nul"]
+                    yield start, None, MSG["nul"], _as_read(record).replace("\x00", "")
                     continue
-                yield start, cells, ""
+                yield start, cells, "", ""
         except UnicodeDecodeError as exc:
             raise ImportFileError(
                 f"{line + 1}번째 줄 근처를 UTF-8로 읽을 수 없습니다. UTF-8 CSV로 저장하세요."
@@ -139,10 +155,44 @@ def read_rows(path: str) -> Iterator[tuple[int, list[str] | None, str]]:
             raise ImportFileError(f"{line + 1}번째 줄의 CSV 형식이 잘못되었습니다: {exc}") from exc
 
 
+def _as_read(record: list[str]) -> str:
+    """The record written back as one CSV line (what the sender's file holds there)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(record)
+    return out.getvalue()
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def report_cell(value: object) -> object:
+    """A cell of the error report as a spreadsheet shows it without running it: text that
+    would start a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_report_rows(writer: Any, rows: Iterable[Iterable[object]]) -> None:
+    writer.writerows([report_cell(cell) for cell in r] for r in rows)
+
+
 def count_records(path: str) -> int:
-    with open(path, "rb") as handle:
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-    return max(0, lines - 1)
+    """The data records of the file as `read_rows` sees them (CSV records, not newline
+    characters: a quoted line break is inside a record, a last line needs no newline, blank
+    lines are no rows). Never fails: a file `read_rows` cannot read is reported by it."""
+    count = 0
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            next(reader, None)  # the header
+            for record in reader:
+                if any(cell.strip() for cell in record):
+                    count += 1
+        except csv.Error:
+            pass
+    return count
 
 
 def report_path(job: ReliefImport) -> Path:

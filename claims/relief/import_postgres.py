@@ -15,10 +15,13 @@ from claims.relief.import_common import (
     MAX_LOSS_DIGITS,
     MSG,
     REPORT_HEADER,
+    ImportAlreadyLanded,
+    already_landed,
     count_records,
     progress,
     read_rows,
     report_path,
+    write_report_rows,
 )
 from claims.relief.models import (
     REPORTER_TYPE_OF_SEGMENT,
@@ -29,10 +32,13 @@ from claims.relief.models import (
     ReliefImport,
 )
 from claims.relief.payout_requests import relief_import_payouts_create
-from policies.models import AccountKind, ReliefChannel, ReliefSegment
+from policies.models import ACCOUNT_KINDS_OF_SEGMENT, AccountKind, ReliefChannel, ReliefSegment
 from policies.relief import (
     SEGMENTS_WITH_BUSINESS_NUMBER,
     ProgramRules,
+    kind_problem,
+    loss_missing_message,
+    loss_required_segments,
 )
 
 # -- PostgreSQL: COPY, SQL checks, set-based tiering ------------------------------------------
@@ -61,7 +67,8 @@ def run_postgresql(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
                 f"""CREATE UNLOGGED TABLE {stage} (
                     line integer PRIMARY KEY,
                     {", ".join(f"{c} text" for c in COLUMNS)},
-                    bad_cells text
+                    bad_cells text,
+                    raw text
                 )"""
             )
             cursor.execute(
@@ -98,7 +105,7 @@ def run_postgresql(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
 
 
 def _copy_rows(job: ReliefImport, cursor: Any, stage: str, total: int) -> None:
-    columns = ", ".join(("line", *COLUMNS, "bad_cells"))
+    columns = ", ".join(("line", *COLUMNS, "bad_cells", "raw"))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     read = 0
@@ -107,8 +114,8 @@ def _copy_rows(job: ReliefImport, cursor: Any, stage: str, total: int) -> None:
     with cursor.copy(
         f"COPY {stage} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
     ) as copy:
-        for line, cells, problem in read_rows(job.file_path):
-            writer.writerow([line, *(cells or [""] * len(COLUMNS)), problem or None])
+        for line, cells, problem, raw in read_rows(job.file_path):
+            writer.writerow([line, *(cells or [""] * len(COLUMNS)), problem or None, raw])
             read += 1
             if read % CHUNK_ROWS == 0:
                 copy.write(buffer.getvalue())
@@ -182,7 +189,7 @@ def _check(cursor: Any, stage: str, errors: str, rules: ProgramRules) -> None:
         $$ LANGUAGE plpgsql STABLE"""
     )
     cursor.execute(
-        f"INSERT INTO {errors} SELECT line, '', '', bad_cells FROM {stage} "
+        f"INSERT INTO {errors} SELECT line, '', raw, bad_cells FROM {stage} "
         "WHERE bad_cells IS NOT NULL"
     )
     valid = "bad_cells IS NULL"
@@ -192,7 +199,20 @@ def _check(cursor: Any, stage: str, errors: str, rules: ProgramRules) -> None:
             f"WHERE {valid} AND {condition}",
             [column, message, *params],
         )
-    # Facts the program's data rules out (the same bounds as policies.relief.facts_problems).
+    # Facts the program's data rules out (the same rules as policies.relief.facts_problems):
+    # an account kind the segment is not paid to, a missing loss where tiers decide.
+    for segment, kinds in ACCOUNT_KINDS_OF_SEGMENT.items():
+        cursor.execute(
+            f"INSERT INTO {errors} SELECT line, 'kind', kind, %s FROM {stage} "
+            f"WHERE {valid} AND segment = %s AND kind = ANY(%s) AND kind <> ALL(%s)",
+            [kind_problem(segment, ""), segment, AccountKind.values, sorted(kinds)],
+        )
+    for segment in loss_required_segments(rules):
+        cursor.execute(
+            f"INSERT INTO {errors} SELECT line, 'reported_loss', reported_loss, %s FROM {stage} "
+            f"WHERE {valid} AND segment = %s AND reported_loss = ''",
+            [loss_missing_message(segment), segment],
+        )
     if rules.saturday_weeks:
         cursor.execute(
             f"INSERT INTO {errors} SELECT line, 'saturdays_worked', saturdays_worked, %s "
@@ -323,6 +343,10 @@ def _land(job: ReliefImport, stage: str, rules: ProgramRules, total: int) -> dic
         # between the dedup below and the insert (SHARE ROW EXCLUSIVE also excludes a second
         # import of the same table).
         cursor.execute(f"LOCK TABLE {app} IN SHARE ROW EXCLUSIVE MODE")
+        # Two runs of one import that both got this far: the second waited on the lock and
+        # now sees the first one's rows.
+        if already_landed(job.pk):
+            raise ImportAlreadyLanded(job.pk)
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         # Ids from the table's own sequence; an original is the stored application of the
         # number, else the first line of the number in the file.
@@ -333,14 +357,24 @@ def _land(job: ReliefImport, stage: str, rules: ProgramRules, total: int) -> dic
                 FROM {stage}_tier t
             ), linked AS (
                 SELECT n.*, CASE
-                    WHEN n.bn = '' THEN NULL
                     WHEN o.id IS NOT NULL THEN o.id
+                    WHEN p.id IS NOT NULL THEN p.id
                     WHEN first_value(n.line) OVER w <> n.line THEN first_value(n.app_id) OVER w
                 END AS dup_of
                 FROM numbered n
                 LEFT JOIN {app} o ON n.bn <> '' AND o.program_id = %s
                     AND o.business_number = n.bn AND o.duplicate_of_id IS NULL
-                WINDOW w AS (PARTITION BY n.bn ORDER BY n.line)
+                LEFT JOIN {app} p ON n.bn = '' AND p.program_id = %s
+                    AND p.business_number = '' AND p.segment = n.segment
+                    AND p.applicant_external_id = n.external_id AND p.duplicate_of_id IS NULL
+                -- A business number is the applicant's identity; without one, the account
+                -- in its segment is (the same keys as the two unique partial indexes).
+                WINDOW w AS (
+                    PARTITION BY n.bn,
+                        CASE WHEN n.bn = '' THEN n.segment END,
+                        CASE WHEN n.bn = '' THEN n.external_id END
+                    ORDER BY n.line
+                )
             )
             SELECT l.*, CASE
                 WHEN dup_of IS NOT NULL THEN 'duplicate'
@@ -351,7 +385,7 @@ def _land(job: ReliefImport, stage: str, rules: ProgramRules, total: int) -> dic
                     THEN 'approved'
                 ELSE 'not_eligible' END AS status
             FROM linked l""",
-            [app, rules.program_id],
+            [app, rules.program_id, rules.program_id],
         )
         reporter = " ".join(
             f"WHEN '{segment}' THEN '{reporter}'"
@@ -413,6 +447,7 @@ def _land(job: ReliefImport, stage: str, rules: ProgramRules, total: int) -> dic
                     note)
                 SELECT s.app_id, '', s.status, %s, %s,
                     CASE WHEN s.dup_of IS NULL THEN %s
+                         WHEN s.bn = '' THEN '신청인 중복: 원 신청 #' || s.dup_of
                          ELSE '사업자등록번호 중복: 원 신청 #' || s.dup_of END
                 FROM {stage}_land s WHERE {chunk}""",
                 [actor, now, note, low, high],
@@ -433,6 +468,6 @@ def _write_report(job: ReliefImport, errors: str) -> int:
         writer.writerow(REPORT_HEADER)
         cursor.execute(f"SELECT line, col, val, msg FROM {errors} ORDER BY line, col")
         while batch := cursor.fetchmany(5000):
-            writer.writerows(batch)
+            write_report_rows(writer, batch)
         cursor.execute(f"SELECT count(DISTINCT line) FROM {errors}")
         return int(cursor.fetchone()[0])

@@ -14,10 +14,13 @@ from claims.relief.import_common import (
     MAX_LOSS_DIGITS,
     MSG,
     REPORT_HEADER,
+    ImportAlreadyLanded,
+    already_landed,
     count_records,
     progress,
     read_rows,
     report_path,
+    write_report_rows,
 )
 from claims.relief.models import (
     REPORTER_TYPE_OF_SEGMENT,
@@ -28,6 +31,7 @@ from claims.relief.models import (
     ReliefImport,
 )
 from claims.relief.payout_requests import relief_import_payouts_create
+from claims.relief.services import duplicate_note
 from policies.models import AccountKind, ReliefChannel, ReliefSegment
 from policies.relief import (
     KST,
@@ -35,6 +39,9 @@ from policies.relief import (
     Facts,
     ProgramRules,
     evaluate,
+    kind_problem,
+    loss_missing_message,
+    loss_required_segments,
     normalize_business_number,
 )
 
@@ -78,6 +85,8 @@ def check_row(
         bad("segment", MSG["segment"])
     if cells["kind"] not in AccountKind.values:
         bad("kind", MSG["kind"])
+    elif segment in ReliefSegment.values and (message := kind_problem(segment, cells["kind"])):
+        bad("kind", message)
     ext = cells["external_id"]
     if not (0 < len(ext) <= 64 and all("!" <= ch <= "~" for ch in ext)):
         bad("external_id", MSG["external_id"])
@@ -96,6 +105,8 @@ def check_row(
     loss_ok = loss_text.isascii() and loss_text.isdigit() and len(loss_text) <= MAX_LOSS_DIGITS
     if not (loss_text == "" or loss_ok):
         bad("reported_loss", MSG["reported_loss"])
+    elif loss_text == "" and segment in loss_required_segments(rules):
+        bad("reported_loss", loss_missing_message(segment))
     if cells["damage"] not in DamageClass.values:
         bad("damage", MSG["damage"])
     if cells["channel"] not in ReliefChannel.values:
@@ -149,15 +160,21 @@ def check_row(
     return fields, errs
 
 
+def _dedup_key(business_number: str, segment: str, external_id: str) -> tuple[str, ...]:
+    if business_number:
+        return ("business", business_number)
+    return ("applicant", segment, external_id)
+
+
 def run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
     total = count_records(job.file_path)
     progress(job.pk, total_rows=total, processed_rows=0)
     now = timezone.now()
     report: list[tuple[int, str, str, str]] = []
     good: list[tuple[int, dict[str, Any]]] = []
-    for line, cells, problem in read_rows(job.file_path):
+    for line, cells, problem, raw in read_rows(job.file_path):
         if cells is None:
-            report.append((line, "", "", problem))
+            report.append((line, "", raw, problem))
             continue
         fields, errs = check_row(rules, dict(zip(COLUMNS, cells, strict=True)), now)
         if errs:
@@ -167,16 +184,22 @@ def run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
     rejected = len({r[0] for r in report})
     duplicates = 0
     with transaction.atomic():
-        originals: dict[str, int] = dict(
-            ReliefApplication.objects.filter(program_id=rules.program_id, duplicate_of__isnull=True)
-            .exclude(business_number="")
-            .values_list("business_number", "id")
-        )
+        if already_landed(job.pk):
+            raise ImportAlreadyLanded(job.pk)
+        # The same keys as the unique partial indexes: the business number, else the
+        # applicant's account in its segment.
+        originals: dict[tuple[str, ...], int] = {
+            _dedup_key(bn, segment, ext): pk
+            for bn, segment, ext, pk in ReliefApplication.objects.filter(
+                program_id=rules.program_id, duplicate_of__isnull=True
+            ).values_list("business_number", "segment", "applicant_external_id", "id")
+        }
         note = f"{rules.program_code} v{rules.version_number} 일괄 등록 #{job.pk}"
         for line, fields in good:
-            original = (
-                originals.get(fields["business_number"]) if fields["business_number"] else None
+            key = _dedup_key(
+                fields["business_number"], fields["segment"], fields["applicant_external_id"]
             )
+            original = originals.get(key)
             outcome = evaluate(
                 rules,
                 Facts(
@@ -200,8 +223,7 @@ def run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
             if original:
                 duplicates += 1
             else:
-                if fields["business_number"]:
-                    originals[fields["business_number"]] = application.pk
+                originals[key] = application.pk
                 ReliefApplicationGrant.objects.bulk_create(
                     ReliefApplicationGrant(
                         application=application,
@@ -220,7 +242,7 @@ def run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
                 to_status=application.status,
                 actor_id=job.created_by_id,
                 at=now,
-                note=note if not original else f"사업자등록번호 중복: 원 신청 #{original}",
+                note=note if not original else duplicate_note(original, fields["business_number"]),
             )
         # The approved rows' payout requests commit with the rows.
         relief_import_payouts_create(import_id=job.pk)
@@ -229,7 +251,7 @@ def run_python(job: ReliefImport, rules: ProgramRules) -> dict[str, int]:
         with path.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(REPORT_HEADER)
-            writer.writerows(sorted(report))
+            write_report_rows(writer, sorted(report))
         ReliefImport.objects.filter(pk=job.pk).update(
             status=ReliefImport.Status.DONE,
             stage="완료",

@@ -4,7 +4,8 @@ Guarantees:
 - Every data row either lands (as an original or as a duplicate linked to its original) or is
   in the error report (line, column, value, Korean message); never both, never neither.
 - The good rows land in one transaction: all of them or, if the run fails, none.
-- Duplicates (same normalized business registration number in the same program) are found
+- Duplicates (same normalized business registration number in the same program; without one,
+  the same applicant account in the same segment) are found
   within the file (the first line is the original) and against applications already stored;
   the landing transaction locks the applications table against concurrent filings meanwhile.
 - The tier is decided set-based in SQL from the program version's data; a test checks it row
@@ -16,6 +17,7 @@ checks, dedup and tiering are SQL statements over it. Elsewhere (SQLite) the sam
 row by row in Python.
 """
 
+import datetime
 import logging
 import shutil
 import uuid
@@ -23,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from claims.relief.import_common import (
     COLUMNS,
+    ImportAlreadyLanded,
     ImportFileError,
     error_report_exists,
     import_root,
@@ -50,6 +54,8 @@ __all__ = [
 ]
 
 RUN_IMPORT_TASK = "claims.relief_import_run"
+# A run older than the task's time limit (claims.relief.tasks) was left by a dead worker.
+STALE_RUN = datetime.timedelta(minutes=30)
 
 
 def relief_import_create(
@@ -84,16 +90,31 @@ def relief_import_enqueue(*, import_id: int) -> None:
 
 
 def relief_import_run(*, import_id: int) -> ReliefImport:
-    """Run a pending import to its end (done or failed). Running a finished one again does
-    nothing; a run that finds it `running` (a redelivered task) starts it over, which is safe
-    because nothing lands before the single landing transaction commits."""
+    """Run a pending import to its end (done or failed); it lands at most once.
+
+    The run claims the import by moving it pending → running (compare-and-set): of two runs
+    at once one claims it and the other returns. Running a finished one again does nothing.
+    A run that finds it `running` returns too, unless that run has been going for longer
+    than the task's time limit (its worker died): it then takes the import over, again by
+    compare-and-set. Should two runs still reach the landing, the second waits on the
+    applications table lock, sees the first one's rows and lands nothing.
+    """
     job = ReliefImport.objects.select_related("program", "program_version").get(pk=import_id)
     if job.status in (ReliefImport.Status.DONE, ReliefImport.Status.FAILED):
         return job
     started = timezone.now()
-    ReliefImport.objects.filter(pk=job.pk).update(
+    claimed = ReliefImport.objects.filter(pk=job.pk, status=ReliefImport.Status.PENDING).update(
         status=ReliefImport.Status.RUNNING, stage="파일 읽는 중", started_at=started
     )
+    if not claimed:
+        claimed = (
+            ReliefImport.objects.filter(pk=job.pk, status=ReliefImport.Status.RUNNING)
+            .filter(Q(started_at__isnull=True) | Q(started_at__lt=started - STALE_RUN))
+            .update(stage="파일 읽는 중", started_at=started)
+        )
+    if not claimed:
+        job.refresh_from_db()
+        return job
     assert job.program_version is not None
     rules = program_rules(version=job.program_version)
     try:
@@ -101,6 +122,10 @@ def relief_import_run(*, import_id: int) -> ReliefImport:
             counts = run_postgresql(job, rules)
         else:
             counts = run_python(job, rules)
+    except ImportAlreadyLanded:
+        logger.warning("relief import %s: landed by another run", job.pk)
+        job.refresh_from_db()
+        return job
     except Exception as exc:
         logger.exception("relief import %s failed", job.pk)
         message = str(exc) if isinstance(exc, ImportFileError) else f"가져오기 실패: {exc}"

@@ -2,7 +2,8 @@
 version of it, with which facts, what the program's evaluator decided and what it grants.
 
 The first application of a business registration number in a program is the original; any
-later one is a duplicate linked to it (a unique partial index makes that race-safe). Bulk
+later one is a duplicate linked to it. Without a business number (users, drivers) the same
+holds per applicant account and segment. Unique partial indexes make both race-safe. Bulk
 imports are rows of ReliefImport with their progress and counts.
 """
 
@@ -142,6 +143,13 @@ class ReliefApplication(models.Model):
                 condition=Q(duplicate_of__isnull=True) & ~Q(business_number=""),
                 name="reliefapp_one_original_per_business",
                 violation_error_message="이 프로그램에 같은 사업자등록번호의 신청이 이미 있습니다.",
+            ),
+            # Without a business number: the first application of an account in a segment.
+            models.UniqueConstraint(
+                fields=["program", "segment", "applicant_external_id"],
+                condition=Q(duplicate_of__isnull=True) & Q(business_number=""),
+                name="reliefapp_one_original_per_applicant",
+                violation_error_message="이 프로그램에 같은 신청인의 신청이 이미 있습니다.",
             ),
             models.CheckConstraint(
                 condition=(Q(status="duplicate") & Q(duplicate_of__isnull=False))

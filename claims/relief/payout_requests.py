@@ -9,12 +9,15 @@
   row in an import can never be paid twice.
 - The blanket grants of a segment (every user's emoticons, Makers coupons and 톡서랍 플러스;
   every small business's channel cash) are not per application: they run through payouts'
-  blanket-grant path, one BlanketGrant per grant row of the program's version.
+  blanket-grant path, one BlanketGrant per grant row, its code stable across the program's
+  versions (a republished program pays no one twice); applicants who arrive after a grant was
+  loaded get a follow-up grant of their own on the next run.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 
 from claims.relief.models import ReliefApplication, ReliefApplicationGrant
 from payouts.models import BlanketGrant, PayoutRequest, RecipientKind, SourceKind
@@ -163,11 +167,11 @@ class Recipients:
         return self.csv_file is None and self.synthetic_count is None
 
 
-def _applicants_csv(program: ReliefProgram, segment: str) -> ContentFile:
+def _applicant_ids(program: ReliefProgram, segment: str) -> Any:
     """The applicants the evaluator gave the segment's blanket grants (approved ones and those
     before the committee alike: "every small business" gets the channel cash; duplicates and
-    the not eligible have no grants), as a recipients CSV, each account once."""
-    ids = (
+    the not eligible have no grants), each account once."""
+    return (
         ReliefApplication.objects.filter(
             program=program, segment=segment, grants__source=Source.BLANKET
         )
@@ -175,18 +179,33 @@ def _applicants_csv(program: ReliefProgram, segment: str) -> ContentFile:
         .values_list("applicant_external_id", flat=True)
         .distinct()
     )
+
+
+def _recipients_csv(ids: Any, name: str) -> ContentFile:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["recipient_id"])
-    for value in ids.iterator(chunk_size=10_000):
+    for value in ids.iterator(chunk_size=10_000) if hasattr(ids, "iterator") else ids:
         writer.writerow([value])
-    return ContentFile(out.getvalue().encode(), name=f"{program.code}-{segment}.csv")
+    return ContentFile(out.getvalue().encode(), name=name)
 
 
-def blanket_grant_code(version: ReliefProgramVersion, grant: ReliefGrant) -> str:
-    # The grant row's id keeps two rows of the same instrument (the permanent emoticon and
-    # the 90-day ones) apart; the version number makes a republished program a new grant.
-    return f"relief-{version.program.code}-v{version.number}-{grant.segment}-{grant.pk}"
+def blanket_grant_code(program: ReliefProgram, grant: ReliefGrant) -> str:
+    """The grant's code, the same for every version of the program that grants the segment
+    the same instrument in the same shape (amount or count, validity): republishing a
+    program never pays a blanket grant again. The shape keeps the permanent emoticon and the
+    90-day ones apart; it is hashed so the code fits the 64-character slug."""
+    shape = f"{grant.instrument}:{grant.amount}:{grant.count}:{grant.validity_days}"
+    digest = hashlib.sha256(shape.encode()).hexdigest()[:10]
+    code = f"relief-{program.code}-{grant.segment}-{digest}"
+    if len(code) > 60:  # a follow-up's suffix (-2, -3, …) must still fit
+        whole = hashlib.sha256(f"{program.code}:{grant.segment}:{shape}".encode()).hexdigest()
+        code = f"relief-{whole[:40]}"
+    return code
+
+
+# A grant in one of these states has all its recipients loaded as payout requests.
+_LOADED = (BlanketGrant.Status.LOADED, BlanketGrant.Status.ISSUING, BlanketGrant.Status.DONE)
 
 
 def relief_program_start_blanket_grants(
@@ -197,8 +216,16 @@ def relief_program_start_blanket_grants(
     actor: User | None = None,
 ) -> list[BlanketGrant]:
     """Create the BlanketGrant of each blanket grant row of the program's published version
-    for `segment` and start it (the worker loads and issues it). Running it again finds the
-    same grants (by code) and starts none twice: a grant already started is left alone."""
+    for `segment` and start it (the worker loads and issues it); returns, per row, the grant
+    this run created or started, else the latest of the row's grants.
+
+    A recipient gets each of the segment's blanket grants once per program, whatever the
+    version: the grant's code is stable across versions (`blanket_grant_code`). Running it
+    again starts a follow-up grant (`<code>-2`, `-3`, …) for the applicants who arrived after
+    the earlier grants were loaded and are not among their recipients, and nothing when there
+    are none; while an earlier grant is still loading it waits (no follow-up) so nobody is
+    counted twice. A recipients file or synthetic count is used for the first grant only.
+    """
     recipients = recipients or Recipients()
     version = (
         ReliefProgramVersion.objects.select_related("program")
@@ -218,21 +245,40 @@ def relief_program_start_blanket_grants(
     recipient_kind = RECIPIENT_OF_SEGMENT[ReliefSegment(segment)]
     grants = []
     for row in rows:
-        code = blanket_grant_code(version, row)
-        existing = BlanketGrant.objects.filter(code=code).first()
-        if existing is not None and existing.status != BlanketGrant.Status.DRAFT:
-            grants.append(existing)
-            continue
+        base = blanket_grant_code(program, row)
+        family = list(
+            BlanketGrant.objects.filter(Q(code=base) | Q(code__startswith=f"{base}-")).order_by(
+                "id"
+            )
+        )
+        drafts = [g for g in family if g.status == BlanketGrant.Status.DRAFT]
         source: dict[str, Any] = {}
-        if existing is None:
-            if recipients.synthetic_count is not None:
-                source["synthetic_count"] = recipients.synthetic_count
-            else:
-                source["recipients_csv"] = (
-                    recipients.csv_file
-                    if recipients.csv_file is not None
-                    else _applicants_csv(program, segment)
+        code = base
+        if drafts:
+            code = drafts[0].code  # created by an earlier run that stopped before starting it
+        elif family:
+            if not recipients.from_applications or any(g.status not in _LOADED for g in family):
+                grants.append(family[-1])
+                continue
+            granted = PayoutRequest.objects.filter(grant__in=family).values("recipient_id")
+            missing = list(
+                _applicant_ids(program, segment).exclude(applicant_external_id__in=granted)
+            )
+            if not missing:
+                grants.append(family[-1])
+                continue
+            code = f"{base}-{len(family) + 1}"
+            source["recipients_csv"] = _recipients_csv(missing, name=f"{code}.csv")
+        elif recipients.synthetic_count is not None:
+            source["synthetic_count"] = recipients.synthetic_count
+        else:
+            source["recipients_csv"] = (
+                recipients.csv_file
+                if recipients.csv_file is not None
+                else _recipients_csv(
+                    _applicant_ids(program, segment), name=f"{program.code}-{segment}.csv"
                 )
+            )
         grant = blanket_grant_create(
             code=code,
             name=f"{version.name} · {row}"[:200],

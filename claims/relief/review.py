@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from claims.relief.dashboard import money
 from claims.relief.models import ReliefApplication, ReliefApplicationEvent, ReliefApplicationGrant
 from claims.relief.payout_requests import relief_application_payouts_create
 from claims.relief.review_models import (
@@ -156,6 +157,21 @@ def _bounds_problem(version: ReliefProgramVersion, amount: int) -> str | None:
     return None
 
 
+def _budget_problem(version: ReliefProgramVersion, amount: int) -> str | None:
+    """Without an upper bound on awards, an award is capped by what is left of the version's
+    budget (budget − committed − paid, as the dashboard shows it): a typo of a few zeros
+    must not become a payout."""
+    if version.committee_award_max is not None:
+        return None
+    remaining = max(0, money(version.program, version)["remaining"])
+    if amount <= remaining:
+        return None
+    return (
+        f"지원금은 프로그램의 남은 예산 {remaining:,}원 이하여야 합니다"
+        f"(예산 {version.budget:,}원, 심의 지원 상한 없음): {amount:,}원"
+    )
+
+
 def _already(application: ReliefApplication) -> str:
     decision = ReliefDecision.objects.filter(application=application).first()
     if decision is None:
@@ -179,7 +195,8 @@ def relief_application_decide(
     amount: int | None = None,
 ) -> ReliefApplication:
     """The committee's decision on an application in committee review: approve with an amount
-    (원, within the program version's committee bounds when it has them) or reject, with a
+    (원, within the program version's committee bounds when it has them, else at most the
+    version's remaining budget) or reject, with a
     reason. Writes the decision row and the history row, moves the status once (compare-and-
     set) and, on approval, the award and its payout request in the same transaction.
 
@@ -206,7 +223,7 @@ def relief_application_decide(
             raise ReliefStateError(_already(application))
         version = ReliefProgramVersion.objects.get(pk=application.program_version_id)
         if amount is not None:
-            problem = _bounds_problem(version, amount)
+            problem = _bounds_problem(version, amount) or _budget_problem(version, amount)
             if problem:
                 raise ReliefReviewInputError({"amount": [problem]})
         to = Status.COMMITTEE_APPROVED if decision == Kind.APPROVE else Status.COMMITTEE_REJECTED

@@ -3,8 +3,10 @@ published version decides (policies.relief.evaluate) and the application, its gr
 first history row are written in one transaction.
 
 Duplicates: the first application of a business registration number in a program is the
-original; a later one is stored as `duplicate`, linked to it. Two filings of the same number
-at once race on the unique partial index; the loser sees the winner and links to it.
+original; a later one is stored as `duplicate`, linked to it. An application without a
+business number (users, drivers) is a duplicate of the first one of the same applicant
+(program, segment, account id). Two filings at once race on the unique partial indexes; the
+loser sees the winner and links to it.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def relief_application_create(
     applicant: Applicant,
     damage: str,
     channel: str,
-    reported_loss: int = 0,
+    reported_loss: int | None = None,
     submitted_at: datetime.datetime | None = None,
     saturdays_worked: int | None = None,
     nights_worked: int | None = None,
@@ -79,11 +81,13 @@ def relief_application_create(
 ) -> ReliefApplication:
     """File one application; ReliefInputError (field → Korean messages) if it cannot be.
 
+    `reported_loss` (원) is required (0 is a loss of nothing) for segments assessed by loss
+    tiers; the applicant's account kind must be one the segment is paid to.
     An application submitted outside every intake window of its program for its channel and
     segment is refused, the message naming the windows with their Korea-time dates.
     """
     rules = rules_for(program)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, Any] = {}
     if segment not in ReliefSegment.values:
         errors["segment"] = [f"대상은 {', '.join(ReliefSegment.values)} 중 하나여야 합니다."]
     if damage not in DamageClass.values:
@@ -94,9 +98,11 @@ def relief_application_create(
     if applicant.business_number:
         normalized = normalize_business_number(applicant.business_number)
         if normalized is None:
-            errors["applicant"] = [
-                "사업자등록번호는 숫자 10자리여야 합니다(하이픈은 있어도 됩니다)."
-            ]
+            errors["applicant"] = {
+                "business_number": [
+                    "사업자등록번호는 숫자 10자리여야 합니다(하이픈은 있어도 됩니다)."
+                ]
+            }
         else:
             business_number = normalized
     if errors:
@@ -107,14 +113,18 @@ def relief_application_create(
         business_number=business_number or applicant.business_number,
         saturdays_worked=saturdays_worked,
         nights_worked=nights_worked,
+        kind=applicant.kind,
+        reported_loss=reported_loss,
     )
     if problems:
-        raise ReliefInputError(
-            {
-                ("applicant" if field == "business_number" else field): [message]
-                for field, message in problems.items()
-            }
-        )
+        for field, message in problems.items():
+            if field in ("business_number", "kind"):
+                errors.setdefault("applicant", {})[field] = [message]  # as DRF nests it
+            else:
+                errors[field] = [message]
+        raise ReliefInputError(errors)
+    # Segments not assessed by loss keep 0: their loss decides nothing.
+    reported_loss = reported_loss or 0
     submitted_at = submitted_at or timezone.now()
     if rules.window_for(segment=segment, channel=channel, submitted_at=submitted_at) is None:
         raise ReliefInputError({"submitted_at": [rules.windows_message(segment=segment)]})
@@ -147,7 +157,7 @@ def relief_application_create(
         "created_by": creator,
     }
     with transaction.atomic():
-        original = _original(rules.program_id, business_number)
+        original = _original(rules.program_id, segment, business_number, applicant.external_id)
         if original is None:
             try:
                 # A savepoint: a concurrent filing of the same number commits first and this
@@ -155,14 +165,16 @@ def relief_application_create(
                 with transaction.atomic():
                     application = ReliefApplication.objects.create(status=outcome.status, **fields)
             except IntegrityError:
-                original = _original(rules.program_id, business_number)
+                original = _original(
+                    rules.program_id, segment, business_number, applicant.external_id
+                )
                 if original is None:
                     raise
         if original is not None:
             application = ReliefApplication.objects.create(
                 status=Status.DUPLICATE, duplicate_of=original, **fields
             )
-            note = f"사업자등록번호 중복: 원 신청 #{original.pk}"
+            note = duplicate_note(original.pk, business_number)
         else:
             ReliefApplicationGrant.objects.bulk_create(
                 ReliefApplicationGrant(
@@ -191,9 +203,19 @@ def relief_application_create(
     return application
 
 
-def _original(program_id: int, business_number: str) -> ReliefApplication | None:
-    if not business_number:
-        return None
-    return ReliefApplication.objects.filter(
-        program_id=program_id, business_number=business_number, duplicate_of__isnull=True
+def duplicate_note(original_id: int, business_number: str) -> str:
+    what = "사업자등록번호 중복" if business_number else "신청인 중복"
+    return f"{what}: 원 신청 #{original_id}"
+
+
+def _original(
+    program_id: int, segment: str, business_number: str, external_id: str
+) -> ReliefApplication | None:
+    """The original this filing duplicates: by business number where there is one, else by
+    the applicant's account in the same segment (the two unique partial indexes)."""
+    originals = ReliefApplication.objects.filter(program_id=program_id, duplicate_of__isnull=True)
+    if business_number:
+        return originals.filter(business_number=business_number).first()
+    return originals.filter(
+        business_number="", segment=segment, applicant_external_id=external_id
     ).first()

@@ -12,9 +12,6 @@ from claims.relief import services
 from claims.relief.forms import ReliefApplicationForm
 from claims.relief.models import ReliefApplication
 
-# Service field → form field, where they differ.
-_FIELD = {"applicant": "business_number"}
-
 
 @login_required
 @permission_required("claims.add_reliefapplication", raise_exception=True)
@@ -34,7 +31,7 @@ def relief_apply(request: HttpRequest) -> HttpResponse:
                     name=data["name"],
                     business_number=data["business_number"],
                 ),
-                reported_loss=data["reported_loss"] or 0,
+                reported_loss=data["reported_loss"],
                 damage=data["damage"],
                 channel=data["channel"],
                 submitted_at=data["submitted_at"],
@@ -43,10 +40,9 @@ def relief_apply(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
             )
         except services.ReliefInputError as exc:
-            for field, messages in exc.errors.items():
-                name = _FIELD.get(field, field)
-                for message in messages if isinstance(messages, list) else [messages]:
-                    form.add_error(name if name in form.fields else None, str(message))
+            for field, messages in _flat_errors(exc.errors):
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, str(message))
     grants = list(application.grants.all()) if application else []
     return render(
         request,
@@ -54,3 +50,14 @@ def relief_apply(request: HttpRequest) -> HttpResponse:
         {"form": form, "application": application, "grants": grants},
         status=400 if request.method == "POST" and application is None else 200,
     )
+
+
+def _flat_errors(errors: dict[str, Any]) -> list[tuple[str, list[Any]]]:
+    """The service's errors as form fields: the applicant's own fields are the form's."""
+    flat: list[tuple[str, list[Any]]] = []
+    for field, messages in errors.items():
+        if isinstance(messages, dict):
+            flat.extend((sub, list(m)) for sub, m in messages.items())
+        else:
+            flat.append((field, messages if isinstance(messages, list) else [messages]))
+    return flat

@@ -36,6 +36,7 @@ from policies.models.insurance import (
 from policies.models.outcomes import Effect, TierOutcome
 from policies.models.penalties import PenaltyRule
 from policies.models.relief import (
+    ACCOUNT_KINDS_OF_SEGMENT,
     INTAKE_WINDOW_KINDS,
     RELIEF_AMOUNT_INSTRUMENTS,
     RELIEF_COUNT_INSTRUMENTS,
@@ -64,6 +65,7 @@ from policies.models.versions import (
 )
 
 __all__ = [
+    "ACCOUNT_KINDS_OF_SEGMENT",
     "INTAKE_WINDOW_KINDS",
     "MANDATORY_KINDS",
     "RELIEF_AMOUNT_INSTRUMENTS",

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from policies.models.choices import AccountKind
 from policies.models.versions import PublishedVersionIsImmutable
 
 
@@ -20,6 +21,16 @@ class ReliefSegment(models.TextChoices):
     SMALL_BUSINESS = "small_business", "소상공인"
     COMPANY = "company", "중대형 기업"
     DRIVER = "driver", "대리운전 기사"
+
+
+# The account kinds an applicant of each segment may have: the grants are paid to that account,
+# so a small business filed with a driver's account would pay a driver.
+ACCOUNT_KINDS_OF_SEGMENT: dict[str, frozenset[str]] = {
+    ReliefSegment.USER: frozenset({AccountKind.CUSTOMER, AccountKind.TRUKA_MEMBER}),
+    ReliefSegment.SMALL_BUSINESS: frozenset({AccountKind.BUSINESS}),
+    ReliefSegment.COMPANY: frozenset({AccountKind.BUSINESS}),
+    ReliefSegment.DRIVER: frozenset({AccountKind.DRIVER}),
+}
 
 
 class ReliefInstrument(models.TextChoices):

@@ -263,3 +263,24 @@ def test_a_future_version_is_the_answer_from_its_first_day(manager):
     facts = dict(revenue=10**9, user_counts=(920_000, 0, 0))
     assert coverage_check_on(on=today(), **facts).rules.number == 2
     assert coverage_check_on(on=start, **facts).rules.number == 3
+
+
+def test_a_line_of_another_kind_is_not_counted_toward_the_minimum(manager, api_as, privacy_line):
+    cgl = insurance_line_register(
+        kind="cgl",
+        insurer="동해손해보험",
+        policy_number="CGL-2025-01",
+        limit=10_000_000_000,
+        deductible=0,
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 12, 31),
+    )
+    response = api_as(manager).post(
+        CHECK, {**BODY, "lines": [privacy_line.pk, cgl.pk]}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    (message,) = response.json()["lines"]
+    assert f"#{cgl.pk} 동해손해보험 CGL-2025-01" in message
+    assert cgl.get_kind_display() in message and "개인정보" in message
+    ok = api_as(manager).post(CHECK, {**BODY, "lines": [privacy_line.pk]}, format="json")
+    assert ok.status_code == 200

@@ -186,10 +186,16 @@ def test_only_privacy_lines_in_force_count_by_default_and_chosen_lines_replace_t
     )
     answer = coverage_check_on(on=V1_DAY, revenue=50_000_000, user_counts=quarter(1_000))
     assert answer.lines == () and answer.shortfall == 50_000_000
+    # An e-biz line is not personal-information cover: choosing it is refused, not counted.
+    with pytest.raises(UnknownLines, match=r"종류가 다른 계약: #\d+ 누리손해보험 EB-1\(e-biz"):
+        coverage_check_on(
+            on=V1_DAY, revenue=50_000_000, user_counts=quarter(1_000), line_ids=[ebiz.pk]
+        )
+    privacy = _privacy_line(2_000_000_000, start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31))
     chosen = coverage_check_on(
-        on=V1_DAY, revenue=50_000_000, user_counts=quarter(1_000), line_ids=[ebiz.pk]
+        on=V1_DAY, revenue=50_000_000, user_counts=quarter(1_000), line_ids=[privacy.pk]
     )
-    assert chosen.meets_minimum is True and chosen.insured_total == 3_000_000_000
+    assert chosen.meets_minimum is True and chosen.insured_total == 2_000_000_000
     with pytest.raises(UnknownLines, match="유효한 보험 계약이 아닙니다"):
         coverage_check_on(
             on=dt.date(2025, 1, 1),

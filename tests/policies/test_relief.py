@@ -210,3 +210,17 @@ def test_a_manager_drafts_edits_and_publishes_in_the_console(client, manager):
     draft.refresh_from_db()
     version.refresh_from_db()
     assert (draft.status, version.status) == ("published", "retired")
+
+
+@pytest.mark.django_db
+def test_drivers_file_in_the_main_window_and_in_december():
+    """Issue 13's windows: the main one (every segment) and the partner extension; the
+    December driver window stays as an extra."""
+    import datetime as dt
+
+    rules = current_rules(code="outage-1015")
+    for day in ("2022-10-20T10:00:00+09:00", "2022-12-12T10:00:00+09:00"):
+        at = dt.datetime.fromisoformat(day)
+        assert rules.window_for(segment="driver", channel="web", submitted_at=at) is not None
+    main = next(w for w in rules.windows if w.start_date.isoformat() == "2022-10-19")
+    assert main.segments == ()

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from claims.relief.masking import masked_business_number
 from claims.relief.models import DamageClass, ReliefApplication, ReliefImport
 from incidents.masking import mask_name
 from policies.models import AccountKind, ReliefChannel, ReliefSegment
@@ -34,7 +35,12 @@ class ReliefApplicationCreateSerializer(serializers.Serializer):
     segment = serializers.ChoiceField(choices=ReliefSegment.choices)
     applicant = ReliefApplicantSerializer()
     reported_loss = serializers.IntegerField(
-        min_value=0, max_value=MAX_LOSS, required=False, default=0, help_text="원"
+        min_value=0,
+        max_value=MAX_LOSS,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="원. 손실 구간으로 판정하는 대상(소상공인)은 필수이며 0도 됩니다.",
     )
     damage = serializers.ChoiceField(choices=DamageClass.choices)
     channel = serializers.ChoiceField(choices=ReliefChannel.choices)
@@ -80,7 +86,7 @@ class ReliefApplicantOutSerializer(serializers.Serializer):
     kind = serializers.CharField()
     external_id = serializers.CharField()
     name = serializers.CharField(help_text="가림 처리된 이름")
-    business_number = serializers.CharField()
+    business_number = serializers.CharField(help_text="가림 처리된 사업자등록번호(123-45-*****)")
 
 
 class ReliefApplicationListItemSerializer(serializers.ModelSerializer):
@@ -115,7 +121,7 @@ class ReliefApplicationListItemSerializer(serializers.ModelSerializer):
             "kind": obj.applicant_kind,
             "external_id": obj.applicant_external_id,
             "name": mask_name(obj.applicant_name),
-            "business_number": obj.business_number,
+            "business_number": masked_business_number(obj.business_number),
         }
 
     def get_grants(self, obj: ReliefApplication) -> ReliefGrantOutSerializer(many=True):  # type: ignore[valid-type]

@@ -181,12 +181,14 @@ def test_roles_file_and_list(file_relief, api_as, agent, rm_user):
     assert item["program"] == "outage-1015" and item["status"] == "approved"
     assert api_as(agent).get(URL, {"status": "bogus"}).status_code == 400
     assert api_as(agent).get(URL, {"program": "no-such"}).status_code == 400
+    business = api_as(agent).get(URL, {"segment": "small_business"}).json()["results"][0]
+    assert business["applicant"]["business_number"] == "123-45-*****"
 
 
 def test_breakdown_counts_and_percentages(file_relief, api_as, agent):
     file_relief(SB)
     file_relief(USER)
-    file_relief(USER, damage="paid_service")
+    file_relief(USER, damage="paid_service", applicant={**USER["applicant"], "external_id": "C-2"})
     file_relief(SB, applicant={**SB["applicant"], "external_id": "B-9"})  # duplicate
     body = api_as(agent).get("/api/v1/relief/programs/outage-1015/breakdown/").json()
     assert (body["total"], body["duplicates"]) == (3, 1)
@@ -195,3 +197,45 @@ def test_breakdown_counts_and_percentages(file_relief, api_as, agent):
     damage = {d["code"]: d["count"] for d in body["damage_classes"]}
     assert damage == {"paid_service": 2, "free_service_loss": 0, "no_loss": 1}
     assert api_as(agent).get("/api/v1/relief/programs/nope/breakdown/").status_code == 404
+
+
+def test_a_small_business_without_a_reported_loss_is_a_400(file_relief):
+    body = {k: v for k, v in SB.items() if k != "reported_loss"}
+    response = file_relief(body)
+    assert response.status_code == 400
+    assert "신고 매출 손실" in response.json()["reported_loss"][0]
+    assert file_relief(body, reported_loss=None).status_code == 400
+    # A reported 0 is a loss of nothing: the first tier.
+    zero = file_relief(body, reported_loss=0)
+    assert zero.status_code == 201, zero.content
+    assert zero.json()["status"] == "approved"
+    assert {"instrument": "business_support", "amount": 30_000, "count": None} in zero.json()[
+        "grants"
+    ]
+    # Users are not assessed by loss: none needed.
+    assert file_relief(USER).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("payload", "kind"),
+    [(SB, "driver"), (SB, "customer"), (USER, "business"), (DRIVER, "customer")],
+)
+def test_an_account_kind_the_segment_is_not_paid_to_is_a_400(file_relief, payload, kind):
+    response = file_relief(payload, applicant={**payload["applicant"], "kind": kind})
+    assert response.status_code == 400
+    message = response.json()["applicant"]["kind"][0]
+    assert "계정 종류는" in message
+    assert not ReliefApplication.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["null", ""])
+def test_a_null_or_empty_body_is_a_korean_400(api_as, agent, manager, body):
+    for user, url in (
+        (agent, "/api/v1/relief/applications/"),
+        (manager, "/api/v1/insurance/coverage-check/"),
+    ):
+        response = api_as(user).post(url, body, content_type="application/json")
+        assert response.status_code == 400, response.content
+        text = response.content.decode()
+        assert "No data provided" not in text
+        assert any("\uac00" <= ch <= "\ud7a3" for ch in text), text

@@ -88,6 +88,7 @@ def test_duplicates_against_the_database_are_linked(tmp_path):
         program=rules_code,
         segment="small_business",
         applicant=Applicant("business", "B-0", "기존", "444-44-44444"),
+        reported_loss=0,
         damage="no_loss",
         channel="web",
         submitted_at=parse_datetime("2022-10-21T09:00:00+09:00"),
@@ -192,6 +193,39 @@ def test_a_row_with_the_wrong_number_of_cells_is_reported(tmp_path):
     job = run(tmp_path, text)
     assert (job.imported, job.rejected) == (1, 1)
     assert report(job)[1][0] == "3" and "열 수" in report(job)[1][3]
+    assert report(job)[1][2] == "small_business,business,B-9"  # the record as read
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path_kind", ["database", "python"])
+def test_the_error_report_does_not_run_formulas(tmp_path, path_kind):
+    text = (
+        csv_text(
+            [
+                row(segment='=HYPERLINK("http://x")'),
+                row(damage="@SUM(A1)", business_number="2222222222"),
+                row(reported_loss="-5", business_number="3333333333"),
+            ]
+        )
+        + "+cmd,business,B-9\n"
+    )
+    if path_kind == "python":
+        path = tmp_path / "in.csv"
+        path.write_text(text, encoding="utf-8")
+        job = importer.relief_import_create(
+            program="outage-1015", source=path, original_name="in.csv"
+        )
+        import_python.run_python(job, current_rules(code="outage-1015"))
+        job.refresh_from_db()
+    else:
+        job = run(tmp_path, text)
+    values = {int(r[0]): r[2] for r in report(job)[1:]}
+    assert values == {
+        2: '\'=HYPERLINK("http://x")',
+        3: "'@SUM(A1)",
+        4: "'-5",
+        5: "'+cmd,business,B-9",
+    }
 
 
 @pytest.mark.django_db
@@ -311,3 +345,48 @@ def test_both_paths_agree_on_odd_cells(tmp_path):
     assert python == sql
     assert report(job) == report(sql_job)
     assert len(sql) == 6  # four times and two losses are good
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path_kind", ["database", "python"])
+def test_a_missing_loss_and_a_wrong_account_kind_are_row_errors(tmp_path, path_kind):
+    text = csv_text(
+        [
+            row(business_number="1111111111", reported_loss=""),  # 2: loss missing
+            row(business_number="2222222222", reported_loss="0"),  # 3: 0 is the first tier
+            row(business_number="3333333333", kind="driver"),  # 4: a driver's account
+            row(segment="user", kind="business", business_number="", reported_loss=""),  # 5
+            row(segment="user", kind="customer", business_number="", reported_loss=""),  # 6
+        ]
+    )
+    if path_kind == "python":
+        path = tmp_path / "in.csv"
+        path.write_text(text, encoding="utf-8")
+        job = importer.relief_import_create(
+            program="outage-1015", source=path, original_name="in.csv"
+        )
+        import_python.run_python(job, current_rules(code="outage-1015"))
+        job.refresh_from_db()
+    else:
+        job = run(tmp_path, text)
+    assert (job.imported, job.rejected) == (2, 3)
+    errors = {(int(r[0]), r[1]): r[3] for r in report(job)[1:]}
+    assert set(errors) == {(2, "reported_loss"), (4, "kind"), (5, "kind")}
+    assert "신고 매출 손실" in errors[2, "reported_loss"]
+    assert "사업자(business)" in errors[4, "kind"]
+    zero = ReliefApplication.objects.get(source_line=3)
+    assert zero.status == "approved" and zero.grants.filter(amount=30_000).exists()
+
+
+@pytest.mark.django_db
+def test_the_row_total_counts_csv_records_not_newlines(tmp_path):
+    from claims.relief.import_common import count_records
+
+    text = csv_text([row(name="홍\n길동"), row(business_number="2222222222")]).rstrip("\n")
+    path = tmp_path / "odd.csv"
+    path.write_text(text + "\n\n", encoding="utf-8")
+    assert count_records(str(path)) == 2
+    path.write_text(text, encoding="utf-8")  # no newline at the end
+    assert count_records(str(path)) == 2
+    job = run(tmp_path, text)
+    assert (job.total_rows, job.processed_rows, job.imported, job.rejected) == (2, 2, 2, 0)

@@ -53,6 +53,19 @@ def test_a_manager_sees_the_admin_lists(client, manager, agent):
     client.force_login(manager)
     listing = client.get("/admin/claims/reliefapplication/")
     assert listing.status_code == 200 and "홍*동" in listing.content.decode()
+    assert "123-45-*****" in listing.content.decode()
+    assert "1234567890" not in listing.content.decode()
     assert client.get("/admin/claims/reliefimport/").status_code == 200
     versions = client.get("/admin/policies/reliefprogramversion/")
     assert versions.status_code == 200 and "outage-1015" in versions.content.decode()
+
+
+def test_the_page_refuses_a_missing_loss_and_a_wrong_account_kind(client, agent):
+    client.force_login(agent)
+    response = client.post("/relief/apply/", {**FORM, "reported_loss": ""})
+    assert response.status_code == 400
+    assert response.context["form"].errors["reported_loss"][0].startswith("소상공인은(는)")
+    response = client.post("/relief/apply/", {**FORM, "kind": "driver"})
+    assert response.status_code == 400
+    assert "계정 종류는" in response.context["form"].errors["kind"][0]
+    assert not ReliefApplication.objects.exists()

@@ -228,3 +228,50 @@ def _rules(job):
     from policies.selectors_relief import program_rules
 
     return program_rules(version=job.program_version)
+
+
+def test_a_republished_program_pays_no_blanket_grant_twice(django_capture_on_commit_callbacks):
+    from policies.services_relief import relief_version_create_draft, relief_version_publish
+
+    apps = [make_application() for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = relief_program_start_blanket_grants(program=program(), segment="small_business")
+    assert LedgerEntry.objects.filter(grant__in=first).count() == 3
+
+    draft = relief_version_create_draft(program_id=program().pk, actor=None, note="v2")
+    relief_version_publish(version_id=draft.pk, actor=None)
+    assert version().number == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        again = relief_program_start_blanket_grants(program=program(), segment="small_business")
+    assert [g.pk for g in again] == [g.pk for g in first]
+    assert BlanketGrant.objects.count() == 1
+    paid = list(
+        LedgerEntry.objects.filter(program="outage-1015").values_list("recipient_id", flat=True)
+    )
+    assert sorted(paid) == sorted(a.applicant_external_id for a in apps)
+
+
+def test_applicants_after_a_started_grant_get_a_follow_up_once(
+    django_capture_on_commit_callbacks,
+):
+    early = [make_application() for _ in range(2)]
+    with django_capture_on_commit_callbacks(execute=True):
+        (first,) = relief_program_start_blanket_grants(program=program(), segment="small_business")
+    late = [make_application() for _ in range(2)]
+    with django_capture_on_commit_callbacks(execute=True):
+        (follow_up,) = relief_program_start_blanket_grants(
+            program=program(), segment="small_business"
+        )
+    assert follow_up.pk != first.pk and follow_up.code == f"{first.code}-2"
+    follow_up.refresh_from_db()
+    assert follow_up.status == BlanketGrant.Status.DONE
+    issued = set(LedgerEntry.objects.filter(grant=follow_up).values_list("recipient_id", flat=True))
+    assert issued == {a.applicant_external_id for a in late}
+    # Nobody new: a third run starts nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        (last,) = relief_program_start_blanket_grants(program=program(), segment="small_business")
+    assert last.pk == follow_up.pk and BlanketGrant.objects.count() == 2
+    paid = list(
+        LedgerEntry.objects.filter(program="outage-1015").values_list("recipient_id", flat=True)
+    )
+    assert sorted(paid) == sorted(a.applicant_external_id for a in early + late)

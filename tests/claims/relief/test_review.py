@@ -203,3 +203,30 @@ def test_the_audit_result_is_recorded_once_for_a_sampled_application(manager):
 def test_a_program_version_keeps_its_sample_settings():
     v = ReliefProgramVersion.objects.get(program__code="outage-1015", status="published")
     assert (v.audit_sample_percent, v.audit_seed) == (5, 1015)
+
+
+def test_without_an_award_range_the_amount_is_capped_by_the_remaining_budget(manager):
+    from payouts.services.requests import payout_request_create
+
+    version = ReliefProgramVersion.objects.get(program__code="outage-1015", status="published")
+    assert version.committee_award_max is None
+    # Part of the budget is already promised to another applicant.
+    payout_request_create(
+        recipient_kind="business",
+        recipient_id="B-OTHER",
+        instrument="business_support",
+        amount=version.budget - 1_000_000,
+        source_kind="relief_application",
+        source_ref="0",
+        program="outage-1015",
+        idempotency_key="relief:test-budget",
+    )
+    app = in_review()
+    with pytest.raises(ReliefReviewInputError, match="남은 예산 1,000,000원 이하") as caught:
+        relief_application_decide(application_id=app.pk, actor=manager, decision="approve",
+                                  amount=1_000_001, reason="심의")  # fmt: skip
+    assert list(caught.value.errors) == ["amount"]
+    relief_application_decide(application_id=app.pk, actor=manager, decision="approve",
+                              amount=1_000_000, reason="심의")  # fmt: skip
+    app.refresh_from_db()
+    assert app.status == "committee_approved"
