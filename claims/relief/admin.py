@@ -70,6 +70,8 @@ class ReliefApplicationAdmin(ReadOnlyAdmin):
 
 @admin.register(ReliefImport)
 class ReliefImportAdmin(ReadOnlyAdmin):
+    # Imports start from the console's button, on the page that shows their progress.
+    change_list_template = "admin/claims/relief/import_change_list.html"
     list_display = [
         "id",
         "program",

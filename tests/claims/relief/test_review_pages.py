@@ -94,7 +94,7 @@ def test_the_import_form_refuses_a_missing_file(manager_client):
 def test_the_program_list_links_each_dashboard(manager_client):
     page = manager_client.get("/relief/programs/").content.decode()
     assert "/relief/programs/outage-1015/" in page and "/relief/programs/kt-ahyeon-2018/" in page
-    assert "피해 지원 현황" in page  # the menu's link for managers
+    assert 'href="/relief/programs/">프로그램 현황</a>' in page  # the 피해 지원 menu, for managers
 
 
 def test_the_dashboard_shows_the_programs_insurance_line_and_the_excess(manager_client):
@@ -119,3 +119,8 @@ def test_the_dashboard_shows_the_programs_insurance_line_and_the_excess(manager_
     assert program_dashboard(program)["money"]["insurance_excess"] == 1_000
     page = manager_client.get("/relief/programs/outage-1015/").content.decode()
     assert "e-biz배상책임보험" in page and "한도 초과액 1,000원" in page
+
+
+def test_the_consoles_import_list_starts_an_import_on_the_progress_page(manager_client):
+    page = manager_client.get("/admin/claims/reliefimport/").content.decode()
+    assert 'href="/relief/imports/new/"' in page and "CSV 가져오기" in page
