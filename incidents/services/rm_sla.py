@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent, IncidentNotification
+from incidents.selectors import may_see_sensitive_incidents
 from incidents.services.timeline import incident_event
 from incidents.sla import business_hours_between, business_time_add
 
@@ -136,11 +137,19 @@ def incident_sla_mark_breaches(*, incident_ids: list[int], now: datetime) -> int
             .exclude(status=Incident.Status.CLOSED)
             .select_for_update(skip_locked=True)
             .order_by("pk")
-            .values_list("pk", "sla_due_at", "assignee_id")
+            .values_list("pk", "sla_due_at", "assignee_id", "sensitive")
         )
         if not late:
             return 0
-        Incident.objects.filter(pk__in=[pk for pk, _due, _user in late]).update(sla_breached_at=now)
+        # A 성민감 case's notice goes only to an assignee who may see it (one assigned before
+        # the permission was taken away, say); the case is marked all the same.
+        assignees = {user for _pk, _due, user, sensitive in late if sensitive and user}
+        may_see = {
+            user.pk
+            for user in User.objects.filter(pk__in=assignees)
+            if user.is_active and may_see_sensitive_incidents(user)
+        }
+        Incident.objects.filter(pk__in=[pk for pk, *_rest in late]).update(sla_breached_at=now)
         IncidentEvent.objects.bulk_create(
             IncidentEvent(
                 incident_id=pk,
@@ -149,7 +158,7 @@ def incident_sla_mark_breaches(*, incident_ids: list[int], now: datetime) -> int
                 at=now,
                 detail=f"SLA 기한 초과 (기한 {_local(due)})",
             )
-            for pk, due, _user in late
+            for pk, due, _user, _sensitive in late
         )
         # The message names the case and its due time only: it may be read in a mailbox.
         IncidentNotification.objects.bulk_create(
@@ -161,8 +170,8 @@ def incident_sla_mark_breaches(*, incident_ids: list[int], now: datetime) -> int
                     message=f"RM 사고 #{pk}의 SLA 기한({_local(due)})이 지났습니다.",
                     created_at=now,
                 )
-                for pk, due, user in late
-                if user is not None
+                for pk, due, user, sensitive in late
+                if user is not None and (not sensitive or user in may_see)
             ],
             ignore_conflicts=True,
         )
@@ -175,10 +184,14 @@ def incident_notification_mail(*, notification_id: int) -> bool:
     back if sending fails so the next sweep tries again). Runs outside any transaction."""
     if not settings.INCIDENTS_MAIL_NOTIFICATIONS:
         return False
-    notification = IncidentNotification.objects.select_related("user").get(pk=notification_id)
+    notification = IncidentNotification.objects.select_related("user", "incident").get(
+        pk=notification_id
+    )
     address = notification.user.email
     if not address:
         return False
+    if notification.incident.sensitive and not may_see_sensitive_incidents(notification.user):
+        return False  # a 성민감 case is not mailed to a user who may no longer see it
     now = timezone.now()
     claimed = IncidentNotification.objects.filter(
         pk=notification_id, mailed_at__isnull=True

@@ -181,6 +181,90 @@ def test_a_notice_of_a_sensitive_case_is_gone_for_a_user_who_lost_the_permission
     assert incident_notification_mark_read(user=holder) == 0
 
 
+@pytest.mark.django_db
+def test_reclassifying_into_a_sensitive_category_takes_the_case_off_a_plain_assignee(
+    clock, rm_user, mail_on, mailoutbox
+):
+    from incidents.services.rm_changes import incident_change_subtype
+
+    rm_user.email = "rm1@example.com"
+    rm_user.save()
+    clock.set(2026, 10, 6, 9)
+    case = file()
+    incident_assign(incident_id=case.pk, assignee="rm1", actor=None)
+    incident_change_subtype(
+        incident_id=case.pk, actor=None, category="sexual", subtype="harassment", reason="재분류"
+    )
+    case.refresh_from_db()
+    assert case.assignee is None
+    row = case.events.filter(kind=IncidentEvent.Kind.ASSIGNED).latest("id")
+    assert row.detail.startswith("담당자 해제: rm1") and row.reason == "재분류"
+    clock.set(2026, 10, 6, 12)
+    assert incident_sla_sweep_breaches() == 1
+    assert not IncidentNotification.objects.exists()
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_a_holder_keeps_the_case_and_is_notified(clock, mail_on, mailoutbox):
+    from incidents.services.rm_changes import incident_change_subtype
+
+    holder = make_user("rms1", RM_SENSITIVE)
+    holder.email = "rms1@example.com"
+    holder.save()
+    clock.set(2026, 10, 6, 9)
+    case = file()
+    incident_assign(incident_id=case.pk, assignee="rms1", actor=None)
+    incident_change_subtype(
+        incident_id=case.pk, actor=None, category="sexual", subtype="harassment", reason="재분류"
+    )
+    case.refresh_from_db()
+    assert case.assignee == holder
+    clock.set(2026, 10, 6, 12)
+    incident_sla_sweep_breaches()
+    assert [n.user for n in IncidentNotification.objects.all()] == [holder]
+    assert [m.to for m in mailoutbox] == [["rms1@example.com"]]
+
+
+@pytest.mark.django_db
+def test_the_sweep_neither_notifies_nor_mails_an_assignee_who_lost_the_permission(
+    clock, mail_on, mailoutbox
+):
+    holder = make_user("rms1", RM_SENSITIVE)
+    holder.email = "rms1@example.com"
+    holder.save()
+    clock.set(2026, 10, 6, 9)
+    secret = file(category="sexual", subtype="harassment")
+    incident_assign(incident_id=secret.pk, assignee="rms1", actor=None)
+    holder.groups.set([make_user("tmp", "rm").groups.get()])  # now plain rm
+    clock.set(2026, 10, 6, 12)
+    assert incident_sla_sweep_breaches() == 1
+    assert not IncidentNotification.objects.exists()
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_a_pending_notice_is_not_mailed_once_the_user_lost_the_permission(
+    clock, settings, mailoutbox
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.INCIDENTS_MAIL_NOTIFICATIONS = False  # the notice is made, not mailed yet
+    holder = make_user("rms1", RM_SENSITIVE)
+    holder.email = "rms1@example.com"
+    holder.save()
+    clock.set(2026, 10, 6, 9)
+    secret = file(category="sexual", subtype="harassment")
+    incident_assign(incident_id=secret.pk, assignee="rms1", actor=None)
+    clock.set(2026, 10, 6, 12)
+    incident_sla_sweep_breaches()
+    assert IncidentNotification.objects.count() == 1
+    holder.groups.clear()
+    settings.INCIDENTS_MAIL_NOTIFICATIONS = True
+    clock.set(2026, 10, 6, 12, 5)
+    incident_sla_sweep_breaches()
+    assert mailoutbox == []
+
+
 # --- through the real broker and a real worker -------------------------------------------------
 
 
