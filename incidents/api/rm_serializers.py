@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from incidents import selectors
 from incidents.api.serializers import RestrictionSerializer, ViolationSerializer
+from incidents.masking import mask_text
 from incidents.models import Incident, IncidentEvent, IncidentParty, Service
 from policies.models import AccountKind, InsuranceKind, InsuranceLine, RmSeverity
 
@@ -92,7 +93,9 @@ class IncidentSerializer(serializers.Serializer):
     subtype_label = serializers.CharField()
     insurance_exempt = serializers.BooleanField()
     severity = serializers.ChoiceField(choices=RmSeverity.choices)
-    description = serializers.CharField()
+    description = serializers.CharField(
+        help_text="내용 (관계자 이름·전화번호·주민번호·차량번호·주소 번호는 가려짐)"
+    )
     occurred_at = serializers.DateTimeField()
     reported_at = serializers.DateTimeField()
     media_or_agency = serializers.BooleanField()
@@ -131,6 +134,8 @@ class IncidentSerializer(serializers.Serializer):
         sub = instance.rm_subtype
         when = serializers.DateTimeField()
         clock = selectors.sla_clock_of(instance, soon_limit=self.context.get("soon_limit"))
+        parties = list(instance.parties.all())
+        names = tuple(p.account.name for p in parties if p.account.name)
         return {
             "id": instance.pk,
             "status": instance.status,
@@ -141,7 +146,9 @@ class IncidentSerializer(serializers.Serializer):
             "subtype_label": sub.label,
             "insurance_exempt": sub.insurance_exempt,
             "severity": instance.severity,
-            "description": instance.description,
+            # Masked as on the page (the parties' names too): the full text is for the
+            # account's page, to those allowed.
+            "description": mask_text(instance.description, names=names),
             "occurred_at": serializers.DateTimeField().to_representation(instance.occurred_at),
             "reported_at": serializers.DateTimeField().to_representation(instance.reported_at),
             "media_or_agency": instance.media_or_agency,
@@ -184,7 +191,7 @@ class IncidentSerializer(serializers.Serializer):
                     "name": p.account.masked_name,
                     "phone": p.account.masked_phone,
                 }
-                for p in instance.parties.all()
+                for p in parties
             ],
         }
 

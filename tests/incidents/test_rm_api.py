@@ -222,3 +222,28 @@ def test_the_sensitive_permission_belongs_to_rm_sensitive_only(rm_user, manager,
     assert holder.has_perm(perm)
     assert not any(u.has_perm(perm) for u in (rm_user, manager, agent))
     assert holder.has_perm("incidents.work_incident")
+
+
+def test_the_description_is_masked_in_the_api_detail_and_list_as_on_the_page(api_as, rm_user):
+    from incidents.services.rm import PartyInput, incident_create
+
+    incident = incident_create(
+        service="daeri",
+        category="criminal",
+        subtype="violence",
+        severity="high",
+        description="홍길동 기사(010-1234-5678)가 12가3456 차량에서 폭행, 주민번호 900101-1234567",
+        occurred_at=datetime(2026, 10, 6, 9, tzinfo=ZoneInfo("Asia/Seoul")),
+        parties=[PartyInput(role="driver", external_id="D-1", name="홍길동")],
+    )
+    rm = api_as(rm_user)
+    detail = rm.get(f"/api/v1/incidents/{incident.pk}/").json()["description"]
+    [listed] = [
+        i["description"]
+        for i in rm.get("/api/v1/incidents/").json()["results"]
+        if i["id"] == incident.pk
+    ]
+    for text in (detail, listed):
+        assert text.startswith("홍*동 기사(010-****-5678)가 12가**** 차량에서")
+        for hidden in ("홍길동", "1234-5678", "3456", "1234567"):
+            assert hidden not in text
