@@ -148,7 +148,9 @@ def incident_transition(
     *, incident_id: int, to: str, actor: User | None, reason: str = ""
 ) -> Incident:
     """Move the incident along the pipeline. Reaching the state it is already in does
-    nothing; a move the table does not allow raises TransitionRefused naming the state."""
+    nothing; a move the table does not allow raises TransitionRefused naming the state.
+    Reopening restarts the SLA clock: due the category's target for its severity from now,
+    no breach marked (so it may breach, and be notified, again)."""
     if to not in Incident.Status.values:
         raise ValidationError({"to": ["알 수 없는 상태입니다."]})
     reason = reason.strip()
@@ -156,7 +158,7 @@ def incident_transition(
         # Locked: two RM users moving one case at once are checked one after the other.
         incident = (
             Incident.objects.select_for_update(of=("self",))
-            .select_related("rm_subtype__category")
+            .select_related("rm_subtype__category", "rm_subtype__version")
             .get(pk=incident_id)
         )
         if incident.status == to:
@@ -183,13 +185,25 @@ def incident_transition(
             # on any resume, so the record says how long the outside party took.
             incident_resume_locked(incident, actor=actor, now=now, reason="종결로 일시정지 해제")
         incident.status = to
-        incident.save(update_fields=["status", "updated_at"])
+        changed = ["status", "updated_at"]
+        detail = f"{Incident.Status(before).label} → {Incident.Status(to).label}"
+        if to == Incident.Status.REOPENED:
+            # The old due time passed long ago: a reopened case would be late at once and,
+            # marked breached already, never swept again.
+            incident.sla_due_at = incident_sla_due(
+                subtype=incident.rm_subtype, severity=incident.severity, reported_at=now
+            )
+            incident.sla_breached_at = None
+            changed += ["sla_due_at", "sla_breached_at"]
+            local = timezone.localtime(incident.sla_due_at).strftime("%Y-%m-%d %H:%M")
+            detail += f" (새 SLA 기한 {local})"
+        incident.save(update_fields=changed)
         incident_event(
             incident,
             kind=IncidentEvent.Kind.TRANSITION,
             actor=actor,
             at=timezone.now(),
-            detail=f"{Incident.Status(before).label} → {Incident.Status(to).label}",
+            detail=detail,
             reason=reason,
             before=before,
             after=to,

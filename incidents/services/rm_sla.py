@@ -130,7 +130,8 @@ def incident_sla_mark_breaches(*, incident_ids: list[int], now: datetime) -> int
     again under the lock (a pause or a close committed meanwhile wins); rows another sweep holds
     are skipped, and it marks them. `sla_breached_at` is only ever set on a row whose value is
     null, so two sweeps (two beats, a retried task) mark a case once; the notification is unique
-    per user, case and kind. Returns how many this call marked."""
+    per user, case, kind and breach (a reopened case's next breach is notified again). Returns
+    how many this call marked."""
     with transaction.atomic():
         late = list(
             Incident.objects.filter(pk__in=incident_ids, **_overdue(now))
@@ -169,6 +170,7 @@ def incident_sla_mark_breaches(*, incident_ids: list[int], now: datetime) -> int
                     kind=IncidentNotification.Kind.SLA_BREACHED,
                     message=f"RM 사고 #{pk}의 SLA 기한({_local(due)})이 지났습니다.",
                     created_at=now,
+                    breach_at=now,
                 )
                 for pk, due, user, sensitive in late
                 if user is not None and (not sensitive or user in may_see)

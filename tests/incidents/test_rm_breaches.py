@@ -265,6 +265,34 @@ def test_a_pending_notice_is_not_mailed_once_the_user_lost_the_permission(
     assert mailoutbox == []
 
 
+@pytest.mark.django_db
+def test_reopening_restarts_the_clock_so_the_case_can_breach_and_notify_again(clock, rm_user):
+    from incidents.selectors import SlaState, sla_clock_of
+
+    clock.set(2026, 10, 6, 9)
+    case = file()  # criminal/critical: 2 business hours
+    incident_assign(incident_id=case.pk, assignee="rm1", actor=None)
+    clock.set(2026, 10, 6, 12)
+    assert incident_sla_sweep_breaches() == 1
+    for to in ("triaged", "investigating", "action_taken", "closed"):
+        incident_transition(incident_id=case.pk, to=to, actor=None)
+    clock.set(2026, 10, 8, 10)  # Thursday 10:00
+    incident_transition(incident_id=case.pk, to="reopened", actor=rm_user, reason="재발")
+    case.refresh_from_db()
+    assert case.sla_due_at == kst(2026, 10, 8, 12)  # two business hours from the reopening
+    assert case.sla_breached_at is None
+    assert sla_clock_of(case).state != SlaState.BREACHED
+    row = case.events.filter(kind=IncidentEvent.Kind.TRANSITION).latest("id")
+    assert row.detail == "종결 → 재개 (새 SLA 기한 2026-10-08 12:00)"
+    clock.set(2026, 10, 8, 11)
+    assert incident_sla_sweep_breaches() == 0
+    clock.set(2026, 10, 8, 12, 5)
+    assert incident_sla_sweep_breaches() == 1
+    assert incident_sla_sweep_breaches() == 0
+    notices = IncidentNotification.objects.filter(user=rm_user, incident=case)
+    assert sorted(n.breach_at for n in notices) == [kst(2026, 10, 6, 12), kst(2026, 10, 8, 12, 5)]
+
+
 # --- through the real broker and a real worker -------------------------------------------------
 
 
