@@ -27,7 +27,7 @@ from incidents.models import (
 )
 from incidents.services.accounts import account_get_or_create
 from incidents.services.flags import incident_judge_drivers
-from incidents.services.rm_sla import incident_resume_locked
+from incidents.services.rm_sla import incident_notify_breach_to_assignee, incident_resume_locked
 from incidents.services.timeline import incident_event
 from incidents.sla import business_hours_add
 from policies.models import AccountKind, RmSeverity, RmSubtype
@@ -222,7 +222,8 @@ def may_work(user: User, incident: Incident) -> bool:
 def incident_assign(
     *, incident_id: int, assignee: str, actor: User | None, reason: str = ""
 ) -> Incident:
-    """Make the user with that username the incident's assignee."""
+    """Make the user with that username the incident's assignee. A new assignee of a case
+    already past its SLA (open) gets the breach notice, once."""
     user = get_user_model().objects.filter(username=assignee).first()
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident_id)
@@ -232,14 +233,17 @@ def incident_assign(
             return incident
         incident.assignee = user
         incident.save(update_fields=["assignee", "updated_at"])
+        now = timezone.now()
         incident_event(
             incident,
             kind=IncidentEvent.Kind.ASSIGNED,
             actor=actor,
-            at=timezone.now(),
+            at=now,
             detail=f"담당자: {user.get_username()}",
             reason=reason,
         )
+        # The sweep told the assignee at the time of the breach; the new one must know too.
+        incident_notify_breach_to_assignee(incident, now=now)
     return incident
 
 

@@ -124,6 +124,27 @@ def _overdue(now: datetime) -> dict[str, object]:
     }
 
 
+def breach_message(incident_id: int, due: datetime) -> str:
+    # The message names the case and its due time only: it may be read in a mailbox.
+    return f"RM 사고 #{incident_id}의 SLA 기한({_local(due)})이 지났습니다."
+
+
+def incident_notify_breach_to_assignee(incident: Incident, *, now: datetime) -> None:
+    """Tell the new assignee of a case already breached (and still open) about the breach, once
+    per user and breach; inside the caller's transaction. The next sweep mails it."""
+    if incident.assignee_id is None or incident.sla_breached_at is None:
+        return
+    if incident.status == Incident.Status.CLOSED:
+        return
+    IncidentNotification.objects.get_or_create(
+        user_id=incident.assignee_id,
+        incident=incident,
+        kind=IncidentNotification.Kind.SLA_BREACHED,
+        breach_at=incident.sla_breached_at,
+        defaults={"message": breach_message(incident.pk, incident.sla_due_at), "created_at": now},
+    )
+
+
 def incident_sla_mark_breaches(*, incident_ids: list[int], now: datetime) -> int:
     """Mark the late ones among these cases breached, each once, in one transaction: a timeline
     row each and a notification to each assignee. The rows are locked and the lateness checked
@@ -161,14 +182,13 @@ def incident_sla_mark_breaches(*, incident_ids: list[int], now: datetime) -> int
             )
             for pk, due, _user, _sensitive in late
         )
-        # The message names the case and its due time only: it may be read in a mailbox.
         IncidentNotification.objects.bulk_create(
             [
                 IncidentNotification(
                     user_id=user,
                     incident_id=pk,
                     kind=IncidentNotification.Kind.SLA_BREACHED,
-                    message=f"RM 사고 #{pk}의 SLA 기한({_local(due)})이 지났습니다.",
+                    message=breach_message(pk, due),
                     created_at=now,
                     breach_at=now,
                 )

@@ -293,6 +293,31 @@ def test_reopening_restarts_the_clock_so_the_case_can_breach_and_notify_again(cl
     assert sorted(n.breach_at for n in notices) == [kst(2026, 10, 6, 12), kst(2026, 10, 8, 12, 5)]
 
 
+@pytest.mark.django_db
+def test_a_case_reassigned_after_its_breach_notifies_the_new_owner_once(
+    clock, rm_user, mail_on, mailoutbox
+):
+    other = make_user("rm2", "rm")
+    other.email = "rm2@example.com"
+    other.save()
+    clock.set(2026, 10, 6, 9)
+    case = file()
+    incident_assign(incident_id=case.pk, assignee="rm1", actor=None)
+    clock.set(2026, 10, 6, 12)
+    incident_sla_sweep_breaches()
+    clock.set(2026, 10, 6, 13)
+    incident_assign(incident_id=case.pk, assignee="rm2", actor=None)
+    incident_assign(incident_id=case.pk, assignee="rm1", actor=None)
+    incident_assign(incident_id=case.pk, assignee="rm2", actor=None)
+    [notice] = IncidentNotification.objects.filter(user=other)
+    assert notice.message == f"RM 사고 #{case.pk}의 SLA 기한(2026-10-06 11:00)이 지났습니다."
+    assert (notice.breach_at, notice.created_at) == (kst(2026, 10, 6, 12), kst(2026, 10, 6, 13))
+    assert IncidentNotification.objects.filter(user=rm_user).count() == 1
+    clock.set(2026, 10, 6, 13, 5)
+    incident_sla_sweep_breaches()  # mails the pending notice
+    assert [m.to for m in mailoutbox if m.to == ["rm2@example.com"]] == [["rm2@example.com"]]
+
+
 # --- through the real broker and a real worker -------------------------------------------------
 
 
