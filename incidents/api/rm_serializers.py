@@ -3,12 +3,15 @@
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from incidents import selectors
 from incidents.api.serializers import RestrictionSerializer, ViolationSerializer
-from incidents.masking import mask_text
+from incidents.masking import mask_text, normalize_phone
 from incidents.models import Incident, IncidentEvent, IncidentParty, Service
+from incidents.services.accounts import clean_external_id
+from incidents.services.rm import party_kind
 from policies.models import AccountKind, InsuranceKind, InsuranceLine, RmSeverity
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -37,6 +40,28 @@ class PartyInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=IncidentParty.Role.choices)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+    # Checked here too so that a list's errors name the party (`parties[i]`), not the request.
+    def validate_external_id(self, value: str) -> str:
+        try:
+            return clean_external_id(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["external_id"]) from exc
+
+    def validate_phone(self, value: str) -> str:
+        if value:
+            try:
+                normalize_phone(value)
+            except ValueError as exc:
+                raise serializers.ValidationError(str(exc)) from exc
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            party_kind(role=attrs["role"], kind=attrs.get("kind", ""))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
 
 
 class IncidentInputSerializer(serializers.Serializer):

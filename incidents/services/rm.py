@@ -47,6 +47,33 @@ ROLE_KIND: dict[str, str] = {
 }
 
 
+# The account kinds a party in each role may be: a reporter may be anyone; a customer may be a
+# business (법인) customer.
+ROLE_KINDS: dict[str, frozenset[str]] = {
+    IncidentParty.Role.DRIVER: frozenset({AccountKind.DRIVER}),
+    IncidentParty.Role.CUSTOMER: frozenset({AccountKind.CUSTOMER, AccountKind.BUSINESS}),
+    IncidentParty.Role.TRUKA_MEMBER: frozenset({AccountKind.TRUKA_MEMBER}),
+    IncidentParty.Role.REPORTER: frozenset(AccountKind.values),
+}
+
+
+def party_kind(*, role: str, kind: str = "") -> str:
+    """The account kind of a party in that role: the one given, or the role's own; a kind the
+    role cannot be (a customer who is a driver account) raises ValidationError on `kind`."""
+    if not kind:
+        return ROLE_KIND[role]
+    if kind not in ROLE_KINDS[role]:
+        allowed = " 또는 ".join(str(AccountKind(k).label) for k in sorted(ROLE_KINDS[role]))
+        raise ValidationError(
+            {
+                "kind": [
+                    f"{IncidentParty.Role(role).label} 역할의 계정 종류는 {allowed}이어야 합니다."
+                ]
+            }
+        )
+    return kind
+
+
 class TransitionRefused(Exception):
     pass
 
@@ -118,7 +145,7 @@ def incident_create(
         seen: set[tuple[int, str]] = set()
         for party in parties or []:
             account: Account = account_get_or_create(
-                kind=party.kind or ROLE_KIND[party.role],
+                kind=party_kind(role=party.role, kind=party.kind),
                 external_id=party.external_id,
                 name=party.name or None,
                 phone=party.phone or None,

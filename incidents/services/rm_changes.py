@@ -11,7 +11,7 @@ from django.utils import timezone
 from incidents.models import Account, Incident, IncidentEvent, IncidentParty, SourceKind
 from incidents.services.accounts import account_get_or_create
 from incidents.services.flags import account_repeat_accidents_judge, incident_judge_drivers
-from incidents.services.rm import ROLE_KIND, PartyInput, may_work
+from incidents.services.rm import PartyInput, may_work, party_kind
 from incidents.services.timeline import incident_event
 from policies.models import RmSubtype
 from policies.selectors import rm_subtype
@@ -88,7 +88,7 @@ def incident_add_party(
     with transaction.atomic():
         incident = _lock(incident_id)
         account: Account = account_get_or_create(
-            kind=party.kind or ROLE_KIND[party.role],
+            kind=party_kind(role=party.role, kind=party.kind),
             external_id=party.external_id,
             name=party.name or None,
             phone=party.phone or None,
