@@ -54,7 +54,8 @@ def account_body(request: Request, account: Account) -> dict[str, Any]:
     # Rows recorded from a 성민감 case name no incident to users who may not know of it.
     hidden = selectors.hidden_incident_sources(
         request.user,
-        [(x.source_kind, x.source_ref) for x in [*detail.restrictions, *detail.violations]],
+        [(r.source_kind, r.source_ref) for r in detail.restrictions]
+        + [(v.source_kind, v.source_ref) for v in detail.violations],
     )
 
     def source(row: Any) -> str:
