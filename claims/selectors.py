@@ -168,3 +168,21 @@ def incidents_linked_to_claim(claim: Claim, user: Any) -> QuerySet[Incident]:
     for users without `incidents.view_sensitive_incident`, as everywhere."""
     linked = ClaimIncidentLink.objects.filter(claim=claim).values("incident_id")
     return incidents_visible_to(user).filter(pk__in=linked).order_by("pk")
+
+
+def linked_incidents_shown(claim: Claim, user: Any) -> list[dict[str, Any]]:
+    """The claim's linked RM incidents as the claim page and API show them: only those the
+    user may know of (`incidents_linked_to_claim`), with labels, status and their page."""
+    return [
+        {
+            "id": incident.pk,
+            "category_label": incident.rm_subtype.category.label,
+            "subtype_label": incident.rm_subtype.label,
+            "status": incident.status,
+            "status_label": incident.get_status_display(),
+            "url": reverse("incident-detail", kwargs={"pk": incident.pk}),
+        }
+        for incident in incidents_linked_to_claim(claim, user).select_related(
+            "rm_subtype__category"
+        )
+    ]

@@ -330,7 +330,10 @@ def claim_link_incident(
         ClaimEvent.objects.create(
             claim=claim, from_status=claim.status, to_status=claim.status,
             from_tier=claim.tier, to_tier=claim.tier, actor=actor,
-            reason=f"RM 사고 #{incident_id} 연결" + (f": {reason}" if reason else ""),
+            # Claim readers (agents, managers) may not know of a 성민감 case: the event names
+            # neither the incident nor the reason; the linked incidents are shown through
+            # selectors.incidents_linked_to_claim, which hides what the reader may not see.
+            reason="RM 사고 연결",
         )  # fmt: skip
         incident_note_claim_link(
             incident_id=incident_id, actor=actor, reason=reason,

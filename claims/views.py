@@ -184,6 +184,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "payouts": list(selectors.payout_requests_of(claim)),
         "duplicates": selectors.duplicates_of(claim),
         "evidence": list(claim.evidence.all()),
+        "incidents": selectors.linked_incidents_shown(claim, request.user),
         "standing": _standing(request, {"customer": claim.customer_id, "driver": claim.driver_id}),
         "says_evidenced": claim.facts.get("evidenced") is True,
         "form": form if may_answer else None,

@@ -17,6 +17,11 @@ class IncidentFilter(django_filters.FilterSet):
     assignee = django_filters.CharFilter(
         field_name="assignee__username", max_length=150, label="담당자 사용자 이름"
     )
+    mine = django_filters.ChoiceFilter(
+        choices=[("true", "내 담당만"), ("false", "전체")],
+        method="filter_mine",
+        label="내 담당: true면 요청한 사용자가 담당인 사고만",
+    )
 
     sla_state = django_filters.ChoiceFilter(
         choices=SlaState.choices, method="filter_sla_state", label="SLA 상태"
@@ -28,3 +33,8 @@ class IncidentFilter(django_filters.FilterSet):
 
     def filter_sla_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return incidents_in_sla_state(queryset, value)
+
+    def filter_mine(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value != "true":
+            return queryset
+        return queryset.filter(assignee_id=self.request.user.pk)

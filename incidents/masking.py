@@ -48,7 +48,11 @@ def mask_name(name: str) -> str:
 # Free text (an incident's description) as it leaves the RM team: phone numbers, resident
 # registration numbers, car plates and the numbers of addresses are masked, and so are the
 # names the caller knows (the parties'); a name nobody recorded cannot be found in free text.
-RRN = re.compile(r"\b(\d{6})[-\s]?[1-8]\d{6}\b")
+# Digit boundaries, not \b: Hangul is a word character, so \b misses "…1234567이" (a particle
+# right after the number).
+RRN = re.compile(r"(?<!\d)(\d{6})[-\s]?[1-8]\d{6}(?!\d)")
+# +82 (Korea's country code), the leading 0 of the area or mobile code dropped (or kept).
+PHONE_INTL = re.compile(r"(?<!\d)\+82[-\s.]?\(?0?\)?(\d{1,2})[-\s.]?(\d{3,4})[-\s.]?(\d{4})(?!\d)")
 PHONE_TEXT = re.compile(r"(?<!\d)(0\d{1,2})[-\s.]?(\d{3,4})[-\s.]?(\d{4})(?!\d)")
 PLATE = re.compile(r"(?<!\d)(\d{2,3})\s?([가-힣])\s?\d{4}(?!\d)")
 ROAD_ADDRESS = re.compile(r"([가-힣A-Za-z0-9]+(?:로|길))\s?\d+(?:-\d+)?(?:번길\s?\d+)?")
@@ -59,6 +63,7 @@ UNIT = re.compile(r"\d+동\s?\d+호|\d+호")
 def mask_text(text: str, *, names: tuple[str, ...] = ()) -> str:
     """'홍길동(010-1234-5678)이 12가3456 차량에서' → '홍*동(010-****-5678)이 12가**** 차량에서'."""
     text = RRN.sub(lambda m: f"{m.group(1)}-*******", text or "")
+    text = PHONE_INTL.sub(lambda m: f"+82-{m.group(1)}-{'*' * len(m.group(2))}-{m.group(3)}", text)
     text = PHONE_TEXT.sub(lambda m: f"{m.group(1)}-{'*' * len(m.group(2))}-{m.group(3)}", text)
     # Units before plates: '101동 1203호' reads as a plate too.
     text = UNIT.sub("***호", text)

@@ -24,6 +24,7 @@ from incidents.models import (
     Restriction,
     RestrictionKind,
     Review,
+    SourceKind,
     Violation,
 )
 from incidents.sla import business_hours_add, business_hours_between
@@ -146,6 +147,24 @@ def incidents_visible_to(user: Any) -> QuerySet[Incident]:
     if not may_see_sensitive_incidents(user):
         qs = qs.filter(sensitive=False)
     return qs
+
+
+def hidden_incident_sources(user: Any, sources: Any) -> set[str]:
+    """Of the (source_kind, source_ref) pairs given, the refs of the 성민감 incidents the user
+    may not know of: account rows recorded from such a case show a generic source and no note
+    to them (`source_shown`). One query, none for holders of the permission."""
+    refs = {ref for kind, ref in sources if kind == SourceKind.INCIDENT and ref and ref.isdigit()}
+    if not refs or may_see_sensitive_incidents(user):
+        return set()
+    found = Incident.objects.filter(pk__in=[int(r) for r in refs], sensitive=True)
+    return {str(pk) for pk in found.values_list("pk", flat=True)}
+
+
+def source_is_sensitive_incident(source_kind: str, source_ref: str) -> bool:
+    """Whether an account row (violation, restriction, event) was recorded from a 성민감 case."""
+    if source_kind != SourceKind.INCIDENT or not source_ref.isdigit():
+        return False
+    return Incident.objects.filter(pk=int(source_ref), sensitive=True).exists()
 
 
 def incident_detail_of(user: Any, pk: int) -> Incident | None:

@@ -37,6 +37,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from config.spreadsheet import spreadsheet_safe
 from incidents import queue, selectors
 from incidents.forms import (
     AssignForm,
@@ -392,7 +393,8 @@ def incident_export(request: HttpRequest) -> StreamingHttpResponse:
             left = queue.time_left(incident, now=now, soon=soon)
             sub = incident.rm_subtype
             yield writer.writerow(
-                [
+                spreadsheet_safe(cell)
+                for cell in [
                     incident.pk,
                     timezone.localtime(incident.reported_at).strftime("%Y-%m-%d %H:%M"),
                     incident.get_service_display(),

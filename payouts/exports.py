@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from config.spreadsheet import spreadsheet_safe
 from payouts.models import LedgerEntry, PayoutRequest
 
 REQUEST_COLUMNS = [
@@ -58,10 +59,7 @@ def _cell(value: Any) -> Any:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, bool):
         return "예" if value else ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        # A spreadsheet would run it as a formula (an account id like =HYPERLINK(…)).
-        return "'" + value
-    return "" if value is None else value
+    return "" if value is None else spreadsheet_safe(value)
 
 
 def _rows(columns: list[tuple[str, str]], queryset: QuerySet) -> Iterator[str]:

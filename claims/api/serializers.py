@@ -105,6 +105,15 @@ class ClaimPayoutSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
+class ClaimLinkedIncidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    category_label = serializers.CharField()
+    subtype_label = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    url = serializers.CharField()
+
+
 class ClaimSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Claim.Status.choices)
@@ -128,6 +137,9 @@ class ClaimSerializer(serializers.Serializer):
     decisions = DecisionSerializer(many=True)
     events = EventSerializer(many=True)
     payout_requests = ClaimPayoutSerializer(many=True)
+    incidents = ClaimLinkedIncidentSerializer(
+        many=True, help_text="연결된 RM 사고 (성민감 사고는 열람 권한자에게만)"
+    )
 
 
 class ClaimListItemSerializer(serializers.ModelSerializer):

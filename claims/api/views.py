@@ -59,6 +59,7 @@ def claim_payload(claim: Claim, user: Any) -> dict[str, Any]:
             "decisions": list(claim.decisions.all()),
             "events": list(claim.events.all()),
             "payout_requests": list(selectors.payout_requests_of(claim)),
+            "incidents": selectors.linked_incidents_shown(claim, user),
         }
     ).data
 

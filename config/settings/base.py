@@ -314,6 +314,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "incidents.sweep_sla_breaches",
         "schedule": crontab(minute="*/5"),
     },
+    # 04:10 KST daily: 사고다발 flags are judged when an incident changes, but nothing changes
+    # when an accident simply ages out of the rolling year; this re-judges every standing flag
+    # and clears those below the bar. Judging is idempotent, so a second beat changes nothing.
+    "incidents-rejudge-repeat-accident-flags": {
+        "task": "incidents.rejudge_repeat_accident_flags",
+        "schedule": crontab(hour=4, minute=10),
+    },
     # 10:00 KST, daytime so customers read it: coupon expiry reminders 7 and 3 days ahead.
     "payouts-coupon-expiry-reminders": {
         "task": "payouts.send_coupon_reminders",

@@ -33,7 +33,39 @@ def may_see_personal_data(request: HttpRequest) -> bool:
     return request.user.has_perm("incidents.view_personal_data")
 
 
-class RestrictionInline(ReadOnlyInline):
+# What a row recorded from a 성민감 case shows as its source to users who may not know of it.
+SENSITIVE_SOURCE = "RM 사고"
+
+
+class SensitiveSourceGuard:
+    """For users without `incidents.view_sensitive_incident`, the source and note columns
+    (`source_text`, `note`, `violation_note`, `reason`) give way to their `*_guarded` versions,
+    which show a row recorded from a 성민감 case as a generic "RM 사고" with no note. The
+    columns are swapped per request, so the admin instance holds no user."""
+
+    guarded_columns: tuple[str, ...] = ()
+
+    def _guard(self, request: HttpRequest, names):  # type: ignore[no-untyped-def]
+        if selectors.may_see_sensitive_incidents(request.user):
+            return names
+        return [f"{n}_guarded" if n in self.guarded_columns else n for n in names]
+
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return self._guard(request, super().get_fields(request, obj))  # type: ignore[misc]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return self._guard(request, super().get_readonly_fields(request, obj))  # type: ignore[misc]
+
+    def get_list_display(self, request):  # type: ignore[no-untyped-def]
+        return self._guard(request, super().get_list_display(request))  # type: ignore[misc]
+
+    @staticmethod
+    def from_sensitive(row) -> bool:  # type: ignore[no-untyped-def]
+        row = getattr(row, "violation", row) if isinstance(row, Review) else row
+        return selectors.source_is_sensitive_incident(row.source_kind, row.source_ref)
+
+
+class RestrictionInline(SensitiveSourceGuard, ReadOnlyInline):
     model = Restriction
     verbose_name_plural = "제재 (영구정지·정지)"
     fields = readonly_fields = (
@@ -63,7 +95,7 @@ class RestrictionInline(ReadOnlyInline):
         return f"{when} {obj.lifted_by or ''} — {obj.lift_reason}"
 
 
-class ViolationInline(ReadOnlyInline):
+class ViolationInline(SensitiveSourceGuard, ReadOnlyInline):
     model = Violation
     verbose_name_plural = "위반 기록"
     fields = readonly_fields = (
@@ -74,6 +106,7 @@ class ViolationInline(ReadOnlyInline):
         "note",
         "recorded_by",
     )
+    guarded_columns = ("source_text", "note")
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).select_related("rule", "recorded_by")
@@ -90,22 +123,47 @@ class ViolationInline(ReadOnlyInline):
     def source_text(self, obj: Violation) -> str:
         return source_text(obj.source_kind, obj.get_source_kind_display(), obj.source_ref)
 
+    @admin.display(description="출처")
+    def source_text_guarded(self, obj: Violation) -> str:
+        return SENSITIVE_SOURCE if self.from_sensitive(obj) else self.source_text(obj)
 
-class ReviewInline(ReadOnlyInline):
+    @admin.display(description="메모")
+    def note_guarded(self, obj: Violation) -> str:
+        return "" if self.from_sensitive(obj) else obj.note
+
+
+class ReviewInline(SensitiveSourceGuard, ReadOnlyInline):
     model = Review
     verbose_name_plural = "재심사"
     fields = readonly_fields = ("opened_at", "label", "status", "decision", "reason", "decided_by")
     show_change_link = True
+    guarded_columns = ("reason",)
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).select_related("violation", "decided_by")
+
+    @admin.display(description="결정 사유")
+    def reason_guarded(self, obj: Review) -> str:
+        return "" if self.from_sensitive(obj) else obj.reason
 
 
-class AccountEventInline(ReadOnlyInline):
+class AccountEventInline(SensitiveSourceGuard, ReadOnlyInline):
     model = AccountEvent
     verbose_name_plural = "이력 (누가, 언제, 왜, 어디서)"
     fields = readonly_fields = ("at", "kind", "note", "actor", "source_text")
+    guarded_columns = ("source_text", "note")
 
     @admin.display(description="출처")
     def source_text(self, obj: AccountEvent) -> str:
         return source_text(obj.source_kind, obj.get_source_kind_display(), obj.source_ref)
+
+    @admin.display(description="출처")
+    def source_text_guarded(self, obj: AccountEvent) -> str:
+        return SENSITIVE_SOURCE if self.from_sensitive(obj) else self.source_text(obj)
+
+    @admin.display(description="사유·내용")
+    def note_guarded(self, obj: AccountEvent) -> str:
+        return "" if self.from_sensitive(obj) else obj.note
 
 
 def source_text(kind: str, label: str, ref: str) -> str:
@@ -291,7 +349,7 @@ class RestrictionLiftForm(forms.ModelForm):
 
 
 @admin.register(Restriction)
-class RestrictionAdmin(admin.ModelAdmin):
+class RestrictionAdmin(SensitiveSourceGuard, admin.ModelAdmin):
     """Restrictions in force and past; a suspension is lifted (managers, RM) or a ban reversed
     (RM) on its page, with a reason, through the service."""
 
@@ -313,9 +371,10 @@ class RestrictionAdmin(admin.ModelAdmin):
         "lifted_by",
         "lift_reason",
     ]
+    guarded_columns = ("source_text",)
 
     def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        fields = list(self.readonly_fields)
+        fields = self._guard(request, list(self.readonly_fields))
         if obj is not None and self.has_change_permission(request, obj):
             # Still in force: the lift's own (empty) columns give way to its reason field.
             return [f for f in fields if f not in LIFT_COLUMNS] + ["reason"]
@@ -340,6 +399,10 @@ class RestrictionAdmin(admin.ModelAdmin):
     @admin.display(description="출처")
     def source_text(self, obj: Restriction) -> str:
         return source_text(obj.source_kind, obj.get_source_kind_display(), obj.source_ref)
+
+    @admin.display(description="출처")
+    def source_text_guarded(self, obj: Restriction) -> str:
+        return SENSITIVE_SOURCE if self.from_sensitive(obj) else self.source_text(obj)
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from incidents.admin.accounts import SENSITIVE_SOURCE, SensitiveSourceGuard
 from incidents.models import Review, ReviewDecision
 from incidents.services.reviews import ReviewAlreadyDecided, review_decide
 
@@ -64,7 +65,7 @@ class ReviewDecisionForm(forms.ModelForm):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(SensitiveSourceGuard, admin.ModelAdmin):
     form = ReviewDecisionForm
     list_display = ["opened_at", "account", "label", "action", "source_text", "status"]
     list_display_links = ["opened_at", "label"]
@@ -85,17 +86,21 @@ class ReviewAdmin(admin.ModelAdmin):
         "decided_at",
         "decided_by",
     ]
+    guarded_columns = ("source_text", "violation_note")
 
     def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         if obj is not None and self.has_change_permission(request, obj):
             shown = ["account_link", "label", "action", "opened_at", "source_text"]
-            return [*shown, "violation_note", "decision", "reason", "suspend_days"]
-        return list(self.readonly_fields)
+            return self._guard(
+                request, [*shown, "violation_note", "decision", "reason", "suspend_days"]
+            )
+        return self._guard(request, list(self.readonly_fields))
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         if obj is not None and self.has_change_permission(request, obj):
-            return ["account_link", "label", "action", "opened_at", "source_text", "violation_note"]
-        return self.readonly_fields
+            shown = ["account_link", "label", "action", "opened_at", "source_text"]
+            return self._guard(request, [*shown, "violation_note"])
+        return self._guard(request, list(self.readonly_fields))
 
     @admin.display(description="계정")
     def account_link(self, obj: Review) -> str:
@@ -110,6 +115,14 @@ class ReviewAdmin(admin.ModelAdmin):
     @admin.display(description="위반 메모")
     def violation_note(self, obj: Review) -> str:
         return obj.violation.note or "-"
+
+    @admin.display(description="출처")
+    def source_text_guarded(self, obj: Review) -> str:
+        return SENSITIVE_SOURCE if self.from_sensitive(obj) else self.source_text(obj)
+
+    @admin.display(description="위반 메모")
+    def violation_note_guarded(self, obj: Review) -> str:
+        return "-" if self.from_sensitive(obj) else self.violation_note(obj)
 
     def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
         extra = {"title": "재심사 대기열 (오래된 순)", **(extra_context or {})}

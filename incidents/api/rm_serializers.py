@@ -3,11 +3,15 @@
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from incidents import selectors
 from incidents.api.serializers import RestrictionSerializer, ViolationSerializer
+from incidents.masking import mask_text, normalize_phone
 from incidents.models import Incident, IncidentEvent, IncidentParty, Service
+from incidents.services.accounts import clean_external_id
+from incidents.services.rm import party_kind
 from policies.models import AccountKind, InsuranceKind, InsuranceLine, RmSeverity
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -36,6 +40,28 @@ class PartyInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=IncidentParty.Role.choices)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+    # Checked here too so that a list's errors name the party (`parties[i]`), not the request.
+    def validate_external_id(self, value: str) -> str:
+        try:
+            return clean_external_id(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["external_id"]) from exc
+
+    def validate_phone(self, value: str) -> str:
+        if value:
+            try:
+                normalize_phone(value)
+            except ValueError as exc:
+                raise serializers.ValidationError(str(exc)) from exc
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            party_kind(role=attrs["role"], kind=attrs.get("kind", ""))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
 
 
 class IncidentInputSerializer(serializers.Serializer):
@@ -92,7 +118,9 @@ class IncidentSerializer(serializers.Serializer):
     subtype_label = serializers.CharField()
     insurance_exempt = serializers.BooleanField()
     severity = serializers.ChoiceField(choices=RmSeverity.choices)
-    description = serializers.CharField()
+    description = serializers.CharField(
+        help_text="내용 (관계자 이름·전화번호·주민번호·차량번호·주소 번호는 가려짐)"
+    )
     occurred_at = serializers.DateTimeField()
     reported_at = serializers.DateTimeField()
     media_or_agency = serializers.BooleanField()
@@ -131,6 +159,8 @@ class IncidentSerializer(serializers.Serializer):
         sub = instance.rm_subtype
         when = serializers.DateTimeField()
         clock = selectors.sla_clock_of(instance, soon_limit=self.context.get("soon_limit"))
+        parties = list(instance.parties.all())
+        names = tuple(p.account.name for p in parties if p.account.name)
         return {
             "id": instance.pk,
             "status": instance.status,
@@ -141,7 +171,9 @@ class IncidentSerializer(serializers.Serializer):
             "subtype_label": sub.label,
             "insurance_exempt": sub.insurance_exempt,
             "severity": instance.severity,
-            "description": instance.description,
+            # Masked as on the page (the parties' names too): the full text is for the
+            # account's page, to those allowed.
+            "description": mask_text(instance.description, names=names),
             "occurred_at": serializers.DateTimeField().to_representation(instance.occurred_at),
             "reported_at": serializers.DateTimeField().to_representation(instance.reported_at),
             "media_or_agency": instance.media_or_agency,
@@ -184,7 +216,7 @@ class IncidentSerializer(serializers.Serializer):
                     "name": p.account.masked_name,
                     "phone": p.account.masked_phone,
                 }
-                for p in instance.parties.all()
+                for p in parties
             ],
         }
 

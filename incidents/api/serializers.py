@@ -33,7 +33,8 @@ class RestrictionSerializer(serializers.Serializer):
         "manual(관리자·RM이 사유와 함께 해제, 영구정지는 RM이 철회)",
     )
     source = serializers.CharField(  # type: ignore[assignment]
-        help_text="manual, claim:claim-<클레임>-t<차수> (그 결정), incident:<id>, review:<id>"
+        help_text="manual, claim:claim-<클레임>-t<차수> (그 결정), incident:<id> "
+        "(성민감 사고는 열람 권한이 없으면 incident만), review:<id>"
     )
 
 
@@ -42,7 +43,8 @@ class ViolationSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
     amount = serializers.IntegerField(allow_null=True, help_text="원 (사고 손해액 등)")
     source = serializers.CharField(  # type: ignore[assignment]
-        help_text="manual, claim:claim-<클레임>-t<차수> (그 결정), incident:<id>"
+        help_text="manual, claim:claim-<클레임>-t<차수> (그 결정), incident:<id> "
+        "(성민감 사고는 열람 권한이 없으면 incident만)"
     )
 
 

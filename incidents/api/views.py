@@ -21,7 +21,7 @@ from incidents.api.serializers import (
     ViolationInputSerializer,
     lifts_when,
 )
-from incidents.models import Account, PersonalDataAccess
+from incidents.models import Account, PersonalDataAccess, SourceKind
 from incidents.services.accounts import personal_data_view_record
 from incidents.services.restrictions import condition_record
 from incidents.services.violations import violation_record
@@ -51,6 +51,18 @@ def account_body(request: Request, account: Account) -> dict[str, Any]:
         personal_data_view_record(
             account=account, user=request.user, via=PersonalDataAccess.Via.API
         )
+    # Rows recorded from a 성민감 case name no incident to users who may not know of it.
+    hidden = selectors.hidden_incident_sources(
+        request.user,
+        [(r.source_kind, r.source_ref) for r in detail.restrictions]
+        + [(v.source_kind, v.source_ref) for v in detail.violations],
+    )
+
+    def source(row: Any) -> str:
+        if row.source_kind == SourceKind.INCIDENT and row.source_ref in hidden:
+            return row.source_kind
+        return row.source
+
     body = {
         "kind": account.kind,
         "external_id": account.external_id,
@@ -65,12 +77,12 @@ def account_body(request: Request, account: Account) -> dict[str, Any]:
                 "since": r.since,
                 "until": r.until,
                 "lifts_when": lifts_when(r),
-                "source": r.source,
+                "source": source(r),
             }
             for r in detail.restrictions
         ],
         "violations": [
-            {"code": v.code, "occurred_at": v.occurred_at, "amount": v.amount, "source": v.source}
+            {"code": v.code, "occurred_at": v.occurred_at, "amount": v.amount, "source": source(v)}
             for v in detail.violations
         ],
         "reviews_open": detail.reviews_open,

@@ -121,6 +121,27 @@ def incident_judge_drivers(*, incident: Incident, actor: User | None) -> None:
         account_repeat_accidents_judge(account_id=account_id, actor=actor)
 
 
+def account_flags_rejudge_standing(*, now: datetime | None = None) -> int:
+    """Judge 사고다발 again for every account with a standing flag (the daily beat task): a
+    flag whose accidents aged out of the rolling window is cleared, one that still stands keeps
+    only the incidents still in it. Each account is judged in its own transaction (in pk
+    order); running it twice has the effect of once. Returns how many flags it cleared."""
+    now = now or timezone.now()
+    standing = (
+        AccountFlag.objects.filter(kind=AccountFlag.Kind.REPEAT_ACCIDENTS, cleared_at__isnull=True)
+        .order_by("account_id")
+        .values_list("account_id", flat=True)
+        .distinct()
+    )
+    cleared = 0
+    for account_id in list(standing):
+        if account_repeat_accidents_judge(account_id=account_id, now=now) is None:
+            cleared += 1
+    if cleared:
+        logger.info("repeat-accident flags: %s cleared by the daily re-judgement", cleared)
+    return cleared
+
+
 def account_flag_clear(*, flag_id: int, actor: User, reason: str) -> AccountFlag:
     """RM clears a flag by hand, with a reason; clearing a cleared flag changes nothing. A later
     incident may raise it again."""

@@ -27,7 +27,7 @@ from incidents.models import (
 )
 from incidents.services.accounts import account_get_or_create
 from incidents.services.flags import incident_judge_drivers
-from incidents.services.rm_sla import incident_resume_locked
+from incidents.services.rm_sla import incident_notify_breach_to_assignee, incident_resume_locked
 from incidents.services.timeline import incident_event
 from incidents.sla import business_hours_add
 from policies.models import AccountKind, RmSeverity, RmSubtype
@@ -45,6 +45,33 @@ ROLE_KIND: dict[str, str] = {
     IncidentParty.Role.TRUKA_MEMBER: AccountKind.TRUKA_MEMBER,
     IncidentParty.Role.REPORTER: AccountKind.CUSTOMER,
 }
+
+
+# The account kinds a party in each role may be: a reporter may be anyone; a customer may be a
+# business (법인) customer.
+ROLE_KINDS: dict[str, frozenset[str]] = {
+    IncidentParty.Role.DRIVER: frozenset({AccountKind.DRIVER}),
+    IncidentParty.Role.CUSTOMER: frozenset({AccountKind.CUSTOMER, AccountKind.BUSINESS}),
+    IncidentParty.Role.TRUKA_MEMBER: frozenset({AccountKind.TRUKA_MEMBER}),
+    IncidentParty.Role.REPORTER: frozenset(AccountKind.values),
+}
+
+
+def party_kind(*, role: str, kind: str = "") -> str:
+    """The account kind of a party in that role: the one given, or the role's own; a kind the
+    role cannot be (a customer who is a driver account) raises ValidationError on `kind`."""
+    if not kind:
+        return ROLE_KIND[role]
+    if kind not in ROLE_KINDS[role]:
+        allowed = " 또는 ".join(str(AccountKind(k).label) for k in sorted(ROLE_KINDS[role]))
+        raise ValidationError(
+            {
+                "kind": [
+                    f"{IncidentParty.Role(role).label} 역할의 계정 종류는 {allowed}이어야 합니다."
+                ]
+            }
+        )
+    return kind
 
 
 class TransitionRefused(Exception):
@@ -118,7 +145,7 @@ def incident_create(
         seen: set[tuple[int, str]] = set()
         for party in parties or []:
             account: Account = account_get_or_create(
-                kind=party.kind or ROLE_KIND[party.role],
+                kind=party_kind(role=party.role, kind=party.kind),
                 external_id=party.external_id,
                 name=party.name or None,
                 phone=party.phone or None,
@@ -148,7 +175,9 @@ def incident_transition(
     *, incident_id: int, to: str, actor: User | None, reason: str = ""
 ) -> Incident:
     """Move the incident along the pipeline. Reaching the state it is already in does
-    nothing; a move the table does not allow raises TransitionRefused naming the state."""
+    nothing; a move the table does not allow raises TransitionRefused naming the state.
+    Reopening restarts the SLA clock: due the category's target for its severity from now,
+    no breach marked (so it may breach, and be notified, again)."""
     if to not in Incident.Status.values:
         raise ValidationError({"to": ["알 수 없는 상태입니다."]})
     reason = reason.strip()
@@ -156,7 +185,7 @@ def incident_transition(
         # Locked: two RM users moving one case at once are checked one after the other.
         incident = (
             Incident.objects.select_for_update(of=("self",))
-            .select_related("rm_subtype__category")
+            .select_related("rm_subtype__category", "rm_subtype__version")
             .get(pk=incident_id)
         )
         if incident.status == to:
@@ -183,13 +212,25 @@ def incident_transition(
             # on any resume, so the record says how long the outside party took.
             incident_resume_locked(incident, actor=actor, now=now, reason="종결로 일시정지 해제")
         incident.status = to
-        incident.save(update_fields=["status", "updated_at"])
+        changed = ["status", "updated_at"]
+        detail = f"{Incident.Status(before).label} → {Incident.Status(to).label}"
+        if to == Incident.Status.REOPENED:
+            # The old due time passed long ago: a reopened case would be late at once and,
+            # marked breached already, never swept again.
+            incident.sla_due_at = incident_sla_due(
+                subtype=incident.rm_subtype, severity=incident.severity, reported_at=now
+            )
+            incident.sla_breached_at = None
+            changed += ["sla_due_at", "sla_breached_at"]
+            local = timezone.localtime(incident.sla_due_at).strftime("%Y-%m-%d %H:%M")
+            detail += f" (새 SLA 기한 {local})"
+        incident.save(update_fields=changed)
         incident_event(
             incident,
             kind=IncidentEvent.Kind.TRANSITION,
             actor=actor,
             at=timezone.now(),
-            detail=f"{Incident.Status(before).label} → {Incident.Status(to).label}",
+            detail=detail,
             reason=reason,
             before=before,
             after=to,
@@ -208,7 +249,8 @@ def may_work(user: User, incident: Incident) -> bool:
 def incident_assign(
     *, incident_id: int, assignee: str, actor: User | None, reason: str = ""
 ) -> Incident:
-    """Make the user with that username the incident's assignee."""
+    """Make the user with that username the incident's assignee. A new assignee of a case
+    already past its SLA (open) gets the breach notice, once."""
     user = get_user_model().objects.filter(username=assignee).first()
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident_id)
@@ -218,14 +260,17 @@ def incident_assign(
             return incident
         incident.assignee = user
         incident.save(update_fields=["assignee", "updated_at"])
+        now = timezone.now()
         incident_event(
             incident,
             kind=IncidentEvent.Kind.ASSIGNED,
             actor=actor,
-            at=timezone.now(),
+            at=now,
             detail=f"담당자: {user.get_username()}",
             reason=reason,
         )
+        # The sweep told the assignee at the time of the breach; the new one must know too.
+        incident_notify_breach_to_assignee(incident, now=now)
     return incident
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from incidents.models import Account, Incident, IncidentEvent, IncidentParty, SourceKind
 from incidents.services.accounts import account_get_or_create
 from incidents.services.flags import account_repeat_accidents_judge, incident_judge_drivers
-from incidents.services.rm import ROLE_KIND, PartyInput
+from incidents.services.rm import PartyInput, may_work, party_kind
 from incidents.services.timeline import incident_event
 from policies.models import RmSubtype
 from policies.selectors import rm_subtype
@@ -29,8 +29,10 @@ def incident_change_subtype(
     *, incident_id: int, actor: User | None, category: str, subtype: str, reason: str
 ) -> Incident:
     """Reclassify the incident under another subtype of the taxonomy it was filed under (its
-    version's). Sensitivity follows the new category. The SLA due time is kept: the clock
-    the case started with still runs. The same subtype again changes nothing."""
+    version's). Sensitivity follows the new category; an assignee who may not work the case
+    any more (a 성민감 case, without the permission) is taken off it, with a timeline row. The
+    SLA due time is kept: the clock the case started with still runs. The same subtype again
+    changes nothing."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": ["유형을 바꾸는 사유가 필요합니다."]})
@@ -61,6 +63,19 @@ def incident_change_subtype(
             f"{sub.category.label} · {sub.label}",
             reason=reason,
         )
+        # Otherwise the assignee would keep (and be notified about) a case they may not see.
+        if incident.assignee is not None and not may_work(incident.assignee, incident):
+            dropped = incident.assignee.get_username()
+            incident.assignee = None
+            incident.save(update_fields=["assignee", "updated_at"])
+            incident_event(
+                incident,
+                kind=IncidentEvent.Kind.ASSIGNED,
+                actor=actor,
+                at=timezone.now(),
+                detail=f"담당자 해제: {dropped} (이 유형을 열람할 권한 없음)",
+                reason=reason,
+            )
         incident_judge_drivers(incident=incident, actor=actor)
     return incident
 
@@ -73,7 +88,7 @@ def incident_add_party(
     with transaction.atomic():
         incident = _lock(incident_id)
         account: Account = account_get_or_create(
-            kind=party.kind or ROLE_KIND[party.role],
+            kind=party_kind(role=party.role, kind=party.kind),
             external_id=party.external_id,
             name=party.name or None,
             phone=party.phone or None,

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent, IncidentNotification
+from incidents.selectors import may_see_sensitive_incidents
 from incidents.services.timeline import incident_event
 from incidents.sla import business_hours_between, business_time_add
 
@@ -123,24 +124,54 @@ def _overdue(now: datetime) -> dict[str, object]:
     }
 
 
+def breach_message(incident_id: int, due: datetime) -> str:
+    # The message names the case and its due time only: it may be read in a mailbox.
+    return f"RM 사고 #{incident_id}의 SLA 기한({_local(due)})이 지났습니다."
+
+
+def incident_notify_breach_to_assignee(incident: Incident, *, now: datetime) -> None:
+    """Tell the new assignee of a case already breached (and still open) about the breach, once
+    per user and breach; inside the caller's transaction. The next sweep mails it."""
+    if incident.assignee_id is None or incident.sla_breached_at is None:
+        return
+    if incident.status == Incident.Status.CLOSED:
+        return
+    IncidentNotification.objects.get_or_create(
+        user_id=incident.assignee_id,
+        incident=incident,
+        kind=IncidentNotification.Kind.SLA_BREACHED,
+        breach_at=incident.sla_breached_at,
+        defaults={"message": breach_message(incident.pk, incident.sla_due_at), "created_at": now},
+    )
+
+
 def incident_sla_mark_breaches(*, incident_ids: list[int], now: datetime) -> int:
     """Mark the late ones among these cases breached, each once, in one transaction: a timeline
     row each and a notification to each assignee. The rows are locked and the lateness checked
     again under the lock (a pause or a close committed meanwhile wins); rows another sweep holds
     are skipped, and it marks them. `sla_breached_at` is only ever set on a row whose value is
     null, so two sweeps (two beats, a retried task) mark a case once; the notification is unique
-    per user, case and kind. Returns how many this call marked."""
+    per user, case, kind and breach (a reopened case's next breach is notified again). Returns
+    how many this call marked."""
     with transaction.atomic():
         late = list(
             Incident.objects.filter(pk__in=incident_ids, **_overdue(now))
             .exclude(status=Incident.Status.CLOSED)
             .select_for_update(skip_locked=True)
             .order_by("pk")
-            .values_list("pk", "sla_due_at", "assignee_id")
+            .values_list("pk", "sla_due_at", "assignee_id", "sensitive")
         )
         if not late:
             return 0
-        Incident.objects.filter(pk__in=[pk for pk, _due, _user in late]).update(sla_breached_at=now)
+        # A 성민감 case's notice goes only to an assignee who may see it (one assigned before
+        # the permission was taken away, say); the case is marked all the same.
+        assignees = {user for _pk, _due, user, sensitive in late if sensitive and user}
+        may_see = {
+            user.pk
+            for user in User.objects.filter(pk__in=assignees)
+            if user.is_active and may_see_sensitive_incidents(user)
+        }
+        Incident.objects.filter(pk__in=[pk for pk, *_rest in late]).update(sla_breached_at=now)
         IncidentEvent.objects.bulk_create(
             IncidentEvent(
                 incident_id=pk,
@@ -149,20 +180,20 @@ def incident_sla_mark_breaches(*, incident_ids: list[int], now: datetime) -> int
                 at=now,
                 detail=f"SLA 기한 초과 (기한 {_local(due)})",
             )
-            for pk, due, _user in late
+            for pk, due, _user, _sensitive in late
         )
-        # The message names the case and its due time only: it may be read in a mailbox.
         IncidentNotification.objects.bulk_create(
             [
                 IncidentNotification(
                     user_id=user,
                     incident_id=pk,
                     kind=IncidentNotification.Kind.SLA_BREACHED,
-                    message=f"RM 사고 #{pk}의 SLA 기한({_local(due)})이 지났습니다.",
+                    message=breach_message(pk, due),
                     created_at=now,
+                    breach_at=now,
                 )
-                for pk, due, user in late
-                if user is not None
+                for pk, due, user, sensitive in late
+                if user is not None and (not sensitive or user in may_see)
             ],
             ignore_conflicts=True,
         )
@@ -175,10 +206,14 @@ def incident_notification_mail(*, notification_id: int) -> bool:
     back if sending fails so the next sweep tries again). Runs outside any transaction."""
     if not settings.INCIDENTS_MAIL_NOTIFICATIONS:
         return False
-    notification = IncidentNotification.objects.select_related("user").get(pk=notification_id)
+    notification = IncidentNotification.objects.select_related("user", "incident").get(
+        pk=notification_id
+    )
     address = notification.user.email
     if not address:
         return False
+    if notification.incident.sensitive and not may_see_sensitive_incidents(notification.user):
+        return False  # a 성민감 case is not mailed to a user who may no longer see it
     now = timezone.now()
     claimed = IncidentNotification.objects.filter(
         pk=notification_id, mailed_at__isnull=True

@@ -45,9 +45,10 @@ def test_linking_writes_a_claim_event_and_an_incident_timeline_row(claim, rm_use
         claim_id=claim, incident_id=incident.pk, actor=rm_user, reason="같은 운행"
     )
     assert created and link.linked_by == rm_user
-    assert ClaimEvent.objects.filter(
-        claim_id=claim, reason=f"RM 사고 #{incident.pk} 연결: 같은 운행"
-    ).exists()
+    # The claim event names neither the incident nor the reason (claim readers may not know
+    # of a 성민감 case).
+    [event] = ClaimEvent.objects.filter(claim_id=claim, reason__startswith="RM 사고")
+    assert event.reason == "RM 사고 연결"
     row = incident.events.get(kind=IncidentEvent.Kind.CLAIM_LINKED)
     assert row.detail.startswith(f"클레임 #{claim} (")
     assert (row.actor, row.reason) == (rm_user, "같은 운행")
@@ -125,3 +126,30 @@ def test_the_api_refuses_an_unknown_claim_agents_and_hidden_incidents(
     hidden = rm.post(f"{URL}{secret.pk}/claims/", {"claim": claim}, format="json")
     assert hidden.status_code == 404
     assert not ClaimIncidentLink.objects.exists()
+
+
+def test_the_claim_page_and_api_show_only_the_incidents_the_reader_may_know_of(
+    client, api_as, claim, manager
+):
+    holder = make_user("rms1", RM_SENSITIVE)
+    plain = file_incident()
+    secret = file_incident(category="sexual", subtype="harassment", description="비밀 사건")
+    for incident in (plain, secret):
+        claim_link_incident(
+            claim_id=claim, incident_id=incident.pk, actor=holder, reason="피해자 진술 관련"
+        )
+    answer = api_as(manager).get(f"/api/v1/claims/{claim}/").json()
+    assert [i["id"] for i in answer["incidents"]] == [plain.pk]
+    assert answer["incidents"][0]["url"] == f"/incidents/{plain.pk}/"
+    reasons = " ".join(e["reason"] for e in answer["events"])
+    assert f"#{secret.pk}" not in reasons and "피해자" not in reasons
+    from django.contrib.auth.models import Group
+
+    holder.groups.add(Group.objects.get(name="manager"))  # a manager who may see 성민감 cases
+    shown = api_as(holder).get(f"/api/v1/claims/{claim}/").json()["incidents"]
+    assert [i["id"] for i in shown] == [plain.pk, secret.pk]
+    client.force_login(manager)
+    page = client.get(f"/claims/{claim}/").content.decode()
+    assert f"/incidents/{plain.pk}/" in page
+    assert f"/incidents/{secret.pk}/" not in page and f"#{secret.pk}" not in page
+    assert "피해자" not in page

@@ -222,3 +222,65 @@ def test_the_sensitive_permission_belongs_to_rm_sensitive_only(rm_user, manager,
     assert holder.has_perm(perm)
     assert not any(u.has_perm(perm) for u in (rm_user, manager, agent))
     assert holder.has_perm("incidents.work_incident")
+
+
+def test_the_description_is_masked_in_the_api_detail_and_list_as_on_the_page(api_as, rm_user):
+    from incidents.services.rm import PartyInput, incident_create
+
+    incident = incident_create(
+        service="daeri",
+        category="criminal",
+        subtype="violence",
+        severity="high",
+        description="홍길동 기사(010-1234-5678)가 12가3456 차량에서 폭행, 주민번호 900101-1234567",
+        occurred_at=datetime(2026, 10, 6, 9, tzinfo=ZoneInfo("Asia/Seoul")),
+        parties=[PartyInput(role="driver", external_id="D-1", name="홍길동")],
+    )
+    rm = api_as(rm_user)
+    detail = rm.get(f"/api/v1/incidents/{incident.pk}/").json()["description"]
+    [listed] = [
+        i["description"]
+        for i in rm.get("/api/v1/incidents/").json()["results"]
+        if i["id"] == incident.pk
+    ]
+    for text in (detail, listed):
+        assert text.startswith("홍*동 기사(010-****-5678)가 12가**** 차량에서")
+        for hidden in ("홍길동", "1234-5678", "3456", "1234567"):
+            assert hidden not in text
+
+
+def test_the_list_filters_mine_like_the_page(rm, rm_user):
+    from incidents.services.rm import incident_assign
+
+    make_user("rm2", "rm")
+    mine, theirs, nobodys = (rm.post(URL, body(), format="json").json()["id"] for _ in range(3))
+    incident_assign(incident_id=mine, assignee="rm1", actor=None)
+    incident_assign(incident_id=theirs, assignee="rm2", actor=None)
+    assert [i["id"] for i in rm.get(URL, {"mine": "true"}).json()["results"]] == [mine]
+    everything = {i["id"] for i in rm.get(URL, {"mine": "false"}).json()["results"]}
+    assert everything == {mine, theirs, nobodys}
+    assert rm.get(URL, {"mine": "maybe"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("party", "field"),
+    [
+        ({"external_id": "C-1", "role": "customer", "kind": "driver"}, "kind"),
+        ({"external_id": "D-1", "role": "driver", "kind": "customer"}, "kind"),
+        ({"external_id": "D-1", "role": "driver", "phone": "12"}, "phone"),
+        ({"external_id": "D\x00", "role": "driver"}, "external_id"),
+    ],
+)
+def test_a_partys_errors_are_reported_under_its_place_in_the_list(rm, party, field):
+    ok = {"external_id": "C-9", "role": "customer"}
+    answer = rm.post(URL, body(parties=[ok, party]), format="json")
+    assert answer.status_code == 400
+    errors = answer.json()["parties"]
+    assert list(errors) == ["1"] and field in errors["1"], errors
+    assert not Incident.objects.exists()
+
+
+def test_a_reporter_may_be_any_kind_of_account(rm):
+    party = {"external_id": "D-5", "role": "reporter", "kind": "driver"}
+    answer = rm.post(URL, body(parties=[party]), format="json")
+    assert answer.status_code == 201, answer.json()

@@ -181,6 +181,143 @@ def test_a_notice_of_a_sensitive_case_is_gone_for_a_user_who_lost_the_permission
     assert incident_notification_mark_read(user=holder) == 0
 
 
+@pytest.mark.django_db
+def test_reclassifying_into_a_sensitive_category_takes_the_case_off_a_plain_assignee(
+    clock, rm_user, mail_on, mailoutbox
+):
+    from incidents.services.rm_changes import incident_change_subtype
+
+    rm_user.email = "rm1@example.com"
+    rm_user.save()
+    clock.set(2026, 10, 6, 9)
+    case = file()
+    incident_assign(incident_id=case.pk, assignee="rm1", actor=None)
+    incident_change_subtype(
+        incident_id=case.pk, actor=None, category="sexual", subtype="harassment", reason="재분류"
+    )
+    case.refresh_from_db()
+    assert case.assignee is None
+    row = case.events.filter(kind=IncidentEvent.Kind.ASSIGNED).latest("id")
+    assert row.detail.startswith("담당자 해제: rm1") and row.reason == "재분류"
+    clock.set(2026, 10, 6, 12)
+    assert incident_sla_sweep_breaches() == 1
+    assert not IncidentNotification.objects.exists()
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_a_holder_keeps_the_case_and_is_notified(clock, mail_on, mailoutbox):
+    from incidents.services.rm_changes import incident_change_subtype
+
+    holder = make_user("rms1", RM_SENSITIVE)
+    holder.email = "rms1@example.com"
+    holder.save()
+    clock.set(2026, 10, 6, 9)
+    case = file()
+    incident_assign(incident_id=case.pk, assignee="rms1", actor=None)
+    incident_change_subtype(
+        incident_id=case.pk, actor=None, category="sexual", subtype="harassment", reason="재분류"
+    )
+    case.refresh_from_db()
+    assert case.assignee == holder
+    clock.set(2026, 10, 6, 12)
+    incident_sla_sweep_breaches()
+    assert [n.user for n in IncidentNotification.objects.all()] == [holder]
+    assert [m.to for m in mailoutbox] == [["rms1@example.com"]]
+
+
+@pytest.mark.django_db
+def test_the_sweep_neither_notifies_nor_mails_an_assignee_who_lost_the_permission(
+    clock, mail_on, mailoutbox
+):
+    holder = make_user("rms1", RM_SENSITIVE)
+    holder.email = "rms1@example.com"
+    holder.save()
+    clock.set(2026, 10, 6, 9)
+    secret = file(category="sexual", subtype="harassment")
+    incident_assign(incident_id=secret.pk, assignee="rms1", actor=None)
+    holder.groups.set([make_user("tmp", "rm").groups.get()])  # now plain rm
+    clock.set(2026, 10, 6, 12)
+    assert incident_sla_sweep_breaches() == 1
+    assert not IncidentNotification.objects.exists()
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_a_pending_notice_is_not_mailed_once_the_user_lost_the_permission(
+    clock, settings, mailoutbox
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.INCIDENTS_MAIL_NOTIFICATIONS = False  # the notice is made, not mailed yet
+    holder = make_user("rms1", RM_SENSITIVE)
+    holder.email = "rms1@example.com"
+    holder.save()
+    clock.set(2026, 10, 6, 9)
+    secret = file(category="sexual", subtype="harassment")
+    incident_assign(incident_id=secret.pk, assignee="rms1", actor=None)
+    clock.set(2026, 10, 6, 12)
+    incident_sla_sweep_breaches()
+    assert IncidentNotification.objects.count() == 1
+    holder.groups.clear()
+    settings.INCIDENTS_MAIL_NOTIFICATIONS = True
+    clock.set(2026, 10, 6, 12, 5)
+    incident_sla_sweep_breaches()
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_reopening_restarts_the_clock_so_the_case_can_breach_and_notify_again(clock, rm_user):
+    from incidents.selectors import SlaState, sla_clock_of
+
+    clock.set(2026, 10, 6, 9)
+    case = file()  # criminal/critical: 2 business hours
+    incident_assign(incident_id=case.pk, assignee="rm1", actor=None)
+    clock.set(2026, 10, 6, 12)
+    assert incident_sla_sweep_breaches() == 1
+    for to in ("triaged", "investigating", "action_taken", "closed"):
+        incident_transition(incident_id=case.pk, to=to, actor=None)
+    clock.set(2026, 10, 8, 10)  # Thursday 10:00
+    incident_transition(incident_id=case.pk, to="reopened", actor=rm_user, reason="재발")
+    case.refresh_from_db()
+    assert case.sla_due_at == kst(2026, 10, 8, 12)  # two business hours from the reopening
+    assert case.sla_breached_at is None
+    assert sla_clock_of(case).state != SlaState.BREACHED
+    row = case.events.filter(kind=IncidentEvent.Kind.TRANSITION).latest("id")
+    assert row.detail == "종결 → 재개 (새 SLA 기한 2026-10-08 12:00)"
+    clock.set(2026, 10, 8, 11)
+    assert incident_sla_sweep_breaches() == 0
+    clock.set(2026, 10, 8, 12, 5)
+    assert incident_sla_sweep_breaches() == 1
+    assert incident_sla_sweep_breaches() == 0
+    notices = IncidentNotification.objects.filter(user=rm_user, incident=case)
+    assert sorted(n.breach_at for n in notices) == [kst(2026, 10, 6, 12), kst(2026, 10, 8, 12, 5)]
+
+
+@pytest.mark.django_db
+def test_a_case_reassigned_after_its_breach_notifies_the_new_owner_once(
+    clock, rm_user, mail_on, mailoutbox
+):
+    other = make_user("rm2", "rm")
+    other.email = "rm2@example.com"
+    other.save()
+    clock.set(2026, 10, 6, 9)
+    case = file()
+    incident_assign(incident_id=case.pk, assignee="rm1", actor=None)
+    clock.set(2026, 10, 6, 12)
+    incident_sla_sweep_breaches()
+    clock.set(2026, 10, 6, 13)
+    incident_assign(incident_id=case.pk, assignee="rm2", actor=None)
+    incident_assign(incident_id=case.pk, assignee="rm1", actor=None)
+    incident_assign(incident_id=case.pk, assignee="rm2", actor=None)
+    [notice] = IncidentNotification.objects.filter(user=other)
+    assert notice.message == f"RM 사고 #{case.pk}의 SLA 기한(2026-10-06 11:00)이 지났습니다."
+    assert (notice.breach_at, notice.created_at) == (kst(2026, 10, 6, 12), kst(2026, 10, 6, 13))
+    assert IncidentNotification.objects.filter(user=rm_user).count() == 1
+    clock.set(2026, 10, 6, 13, 5)
+    incident_sla_sweep_breaches()  # mails the pending notice
+    assert [m.to for m in mailoutbox if m.to == ["rm2@example.com"]] == [["rm2@example.com"]]
+
+
 # --- through the real broker and a real worker -------------------------------------------------
 
 

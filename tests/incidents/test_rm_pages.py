@@ -292,6 +292,22 @@ def test_the_csv_export_is_filtered_masked_and_has_no_sensitive_case(rm, client_
     assert "성희롱" in b"".join(rms.get("/incidents/export.csv").streaming_content).decode()
 
 
+def test_the_csv_export_quotes_cells_a_spreadsheet_would_run_as_formulas(rm):
+    import csv
+    import io
+
+    from incidents.services.rm import incident_assign
+
+    make_user("=HYPERLINK(1)", "rm")
+    case = file()
+    incident_assign(incident_id=case.pk, assignee="=HYPERLINK(1)", actor=None)
+    body = b"".join(rm.get("/incidents/export.csv").streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    [row] = [r for r in rows[1:] if r[0] == str(case.pk)]
+    assert "'=HYPERLINK(1)" in row
+    assert not any(cell[:1] in "=+-@" for cell in row if cell)
+
+
 # --- sensitive isolation -------------------------------------------------------------------
 
 

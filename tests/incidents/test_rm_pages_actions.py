@@ -141,7 +141,7 @@ def test_notifications_list_mark_read_and_hide_sensitive_cases(rm, rm_user):
     for incident in (plain, secret):
         IncidentNotification.objects.create(
             user=rm_user, incident=incident, kind="sla_breached", message=f"#{incident.pk} 초과",
-            created_at=now,
+            created_at=now, breach_at=now,
         )  # fmt: skip
     queue = text(rm.get("/incidents/"))
     assert 'class="unread">1<' in queue

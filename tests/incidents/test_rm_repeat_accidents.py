@@ -258,3 +258,37 @@ def test_a_subtype_outside_the_category_is_400_and_moving_into_sexual_hides_it(a
     assert rm.post(f"{URL}{case.pk}/subtype/", hide, format="json").status_code == 204
     assert rm.get(f"{URL}{case.pk}/").status_code == 404
     assert Incident.objects.get(pk=case.pk).sensitive is True
+
+
+# --- the daily re-judgement -------------------------------------------------------------------
+
+
+def test_the_daily_task_is_pinned_and_scheduled():
+    from django.conf import settings
+
+    from config.celery_app import app
+    from incidents import tasks
+
+    app.loader.import_default_modules()
+    assert tasks.rejudge_repeat_accident_flags.name == "incidents.rejudge_repeat_accident_flags"
+    entry = settings.CELERY_BEAT_SCHEDULE["incidents-rejudge-repeat-accident-flags"]
+    assert entry["task"] == "incidents.rejudge_repeat_accident_flags"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({4}, {10})
+
+
+def test_a_flag_whose_accidents_aged_out_is_cleared_by_the_daily_task_once(clock):
+    from incidents import tasks
+
+    for days in (360, 300, 200):
+        accident("D-1", days_ago=days)
+    for days in (30, 20, 10):
+        accident("D-2", days_ago=days)
+    assert flag_of("D-1") is not None and flag_of("D-2") is not None
+    clock.at = NOW + timedelta(days=10)  # D-1's first accident is now 370 days old
+    assert tasks.rejudge_repeat_accident_flags.apply().get() == 1
+    assert tasks.rejudge_repeat_accident_flags.apply().get() == 0
+    assert flag_of("D-1") is None
+    assert flag_of("D-2") is not None
+    cleared = AccountFlag.objects.get(account__external_id="D-1")
+    assert cleared.clear_reason.startswith("재판정: 기준 미달")
+    assert AccountEvent.objects.filter(kind=EventKind.FLAG_CLEARED).count() == 1

@@ -184,3 +184,85 @@ def test_agents_may_not_and_a_sensitive_case_is_404_for_plain_rm(api_as, rm, age
     assert rm.post(f"{URL}{secret.pk}/violations/", body, format="json").status_code == 404
     rms = api_as(make_user("rms1", RM_SENSITIVE))
     assert rms.post(f"{URL}{secret.pk}/violations/", body, format="json").status_code == 201
+
+
+# --- a 성민감 source stays unnamed on the account -------------------------------------------------
+
+
+def _from_a_sensitive_case(holder):  # type: ignore[no-untyped-def]
+    secret = file(category="sexual", subtype="harassment")
+    incident_record_violation(
+        incident=secret,
+        actor=holder,
+        party=party(secret, "truka_member"),
+        code="smoking_reported",  # a ban at once: a restriction from the case too
+        reason="피해자 진술로 확인",
+    )
+    driver = file(
+        category="sexual",
+        subtype="harassment",
+        service="daeri",
+        parties=[PartyInput(role="driver", external_id="D-9", name="박기사")],
+    )
+    incident_record_violation(
+        incident=driver,
+        actor=holder,
+        party=party(driver, "driver"),
+        code="driver_penalty",  # opens a review
+        reason="피해자 진술로 확인",
+    )
+    return secret, driver
+
+
+def test_the_accounts_api_names_a_sensitive_source_only_to_holders(api_as, rm_user):
+    holder = make_user("rms1", RM_SENSITIVE)
+    secret, _driver = _from_a_sensitive_case(holder)
+    plain = api_as(rm_user).get("/api/v1/accounts/truka_member/T-1/").json()
+    assert [r["source"] for r in plain["restrictions"]] == ["incident"]
+    assert [v["source"] for v in plain["violations"]] == ["incident"]
+    assert f"{secret.pk}" not in str(plain["restrictions"]) + str(plain["violations"])
+    full = api_as(holder).get("/api/v1/accounts/truka_member/T-1/")
+    assert full.status_code == 200, full.json()
+    assert [v["source"] for v in full.json()["violations"]] == [f"incident:{secret.pk}"]
+
+
+def test_the_account_console_shows_a_sensitive_source_as_rm_incident_with_no_note(client, rm_user):
+    from django.contrib.auth.models import Group, Permission
+
+    holder = make_user("rms1", RM_SENSITIVE)
+    secret, driver = _from_a_sensitive_case(holder)
+    plain_case = file(parties=[PartyInput(role="truka_member", external_id="T-1")])
+    incident_record_violation(
+        incident=plain_case,
+        actor=rm_user,
+        party=party(plain_case, "truka_member"),
+        code="dirt",
+        reason="오염 확인",
+    )
+    member = Violation.objects.get(code="smoking_reported").account
+    review = Review.objects.get(account__external_id="D-9")
+    restriction = Restriction.objects.get(account=member)
+    client.force_login(rm_user)
+    pages = [
+        client.get(f"/admin/incidents/account/{member.pk}/change/"),
+        client.get(f"/admin/incidents/account/{review.account_id}/change/"),
+        client.get(f"/admin/incidents/restriction/{restriction.pk}/change/"),
+        client.get(f"/admin/incidents/review/{review.pk}/change/"),
+        client.get("/admin/incidents/review/"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "피해자" not in text
+        assert f"RM 사고 {secret.pk}" not in text and f"RM 사고 #{secret.pk}" not in text
+        assert f"RM 사고 {driver.pk}" not in text and f"RM 사고 #{driver.pk}" not in text
+    # The plain case is still named, with its note.
+    assert f"RM 사고 {plain_case.pk}" in pages[0].content.decode()
+    assert "오염 확인" in pages[0].content.decode()
+    # A holder of the permission sees the source and the note.
+    Group.objects.get(name="rm").permissions.add(
+        Permission.objects.get(codename="view_sensitive_incident")
+    )
+    client.force_login(rm_user)
+    text = client.get(f"/admin/incidents/account/{member.pk}/change/").content.decode()
+    assert f"RM 사고 {secret.pk}" in text and "피해자 진술로 확인" in text
