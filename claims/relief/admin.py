@@ -37,8 +37,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ApplicationListAdmin(ReadOnlyAdmin):
+    """Lists of applications: the applicant's name and business number masked."""
+
+    @admin.display(description="신청인")
+    def masked_name(self, obj: ReliefApplication) -> str:
+        return mask_name(obj.applicant_name)
+
+    @admin.display(description="사업자등록번호")
+    def masked_number(self, obj: ReliefApplication) -> str:
+        return masked_business_number(obj.business_number)
+
+
 @admin.register(ReliefApplication)
-class ReliefApplicationAdmin(ReadOnlyAdmin):
+class ReliefApplicationAdmin(ApplicationListAdmin):
     list_display = [
         "id",
         "program",
@@ -58,14 +70,6 @@ class ReliefApplicationAdmin(ReadOnlyAdmin):
     raw_id_fields = ["duplicate_of", "source_import"]
     inlines = [GrantInline, EventInline]
     show_full_result_count = False
-
-    @admin.display(description="신청인")
-    def masked_name(self, obj: ReliefApplication) -> str:
-        return mask_name(obj.applicant_name)
-
-    @admin.display(description="사업자등록번호")
-    def masked_number(self, obj: ReliefApplication) -> str:
-        return masked_business_number(obj.business_number)
 
 
 @admin.register(ReliefImport)

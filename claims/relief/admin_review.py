@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from claims.relief import review
+from claims.relief.admin import ApplicationListAdmin
 from claims.relief.forms_review import (
     ReliefAuditDrawForm,
     ReliefAuditForm,
@@ -80,29 +81,12 @@ class EventInline(ReadOnlyInline):
     fields = readonly_fields = ("at", "from_status", "to_status", "actor", "note")
 
 
-class ReadOnlyApplicationAdmin(admin.ModelAdmin):
+class ReadOnlyApplicationAdmin(ApplicationListAdmin):
     """Shared by the queue and the sample: nothing is edited here, only decided or audited
     through the services."""
 
     list_select_related = ["program"]
     search_fields = ["applicant_external_id", "business_number"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    @admin.display(description="신청인")
-    def masked_name(self, obj: ReliefApplication) -> str:
-        return mask_name(obj.applicant_name)
-
-    @admin.display(description="사업자등록번호")
-    def masked_number(self, obj: ReliefApplication) -> str:
-        return masked_business_number(obj.business_number)
 
     @admin.display(description="신고 매출 손실 (원)", ordering="reported_loss")
     def loss(self, obj: ReliefApplication) -> str:
@@ -153,22 +137,32 @@ class CommitteeQueueAdmin(ReadOnlyApplicationAdmin):
             .get_queryset(request)
             .filter(status=Status.COMMITTEE_REVIEW)
             .annotate(evidence_count=Count("evidence_files"))
+            # The list shows each row's evidence against its version's kinds: loaded for the
+            # page at once, not twice per row.
+            .prefetch_related("evidence_files", "program_version__evidence_kinds")
         )
+
+    @staticmethod
+    def _evidence(obj: Any) -> tuple[list[Any], set[str]]:
+        """The kinds the row's version asks of its segment (as `review.required_evidence`),
+        and the kinds it has, from what get_queryset prefetched."""
+        required = sorted(
+            (e for e in obj.program_version.evidence_kinds.all() if e.segment == obj.segment),
+            key=lambda e: (e.order, e.code),
+        )
+        return required, {f.kind for f in obj.evidence_files.all()}
 
     @admin.display(description="증빙")
     def evidence_status(self, obj: Any) -> str:
-        required = review.required_evidence(obj)
-        have = set(obj.evidence_files.values_list("kind", flat=True))
+        required, have = self._evidence(obj)
         done = sum(1 for e in required if e.code in have)
         return f"{done}/{len(required)}종 · 파일 {obj.evidence_count}개"
 
     @admin.display(description="필수 증빙")
     def required_evidence(self, obj: ReliefApplication) -> str:
-        have = set(obj.evidence_files.values_list("kind", flat=True))
+        required, have = self._evidence(obj)
         return format_html_join(
-            ", ",
-            "{} {}",
-            (("✔" if e.code in have else "✘", e.label) for e in review.required_evidence(obj)),
+            ", ", "{} {}", (("✔" if e.code in have else "✘", e.label) for e in required)
         )
 
     @admin.display(description="결정")

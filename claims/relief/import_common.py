@@ -15,6 +15,7 @@ from claims.relief.models import (
     DamageClass,
     ReliefImport,
 )
+from config.spreadsheet import spreadsheet_safe
 from policies.models import AccountKind, ReliefChannel, ReliefSegment
 
 COLUMNS = (
@@ -162,20 +163,8 @@ def _as_read(record: list[str]) -> str:
     return out.getvalue()
 
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def report_cell(value: object) -> object:
-    """A cell of the error report as a spreadsheet shows it without running it: text that
-    would start a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def write_report_rows(writer: Any, rows: Iterable[Iterable[object]]) -> None:
-    writer.writerows([report_cell(cell) for cell in r] for r in rows)
+    writer.writerows([spreadsheet_safe(cell) for cell in r] for r in rows)
 
 
 def count_records(path: str) -> int:

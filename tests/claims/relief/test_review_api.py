@@ -109,6 +109,22 @@ def test_the_committee_queue_lists_applications_in_review_masked(console):
     assert text.count("심의 결정</a>") == 1
 
 
+def test_the_committee_queue_reads_the_same_number_of_queries_whatever_its_length(console):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert console.get("/admin/claims/committeequeueitem/").status_code == 200
+        return len(seen)
+
+    in_review()
+    few = queries()
+    for _ in range(5):
+        in_review()
+    assert queries() == few
+
+
 def test_the_decision_page_uploads_evidence_and_decides_once(console, settings, tmp_path):
     settings.CLAIMS_EVIDENCE_ROOT = tmp_path
     app = in_review()
