@@ -46,6 +46,7 @@ from payouts.services.requests import (
     payout_request_cancel,
     payout_request_retry,
 )
+from policies.money import won_label as _won
 
 
 class EstimatedCountPaginator(Paginator):
@@ -68,10 +69,6 @@ class EstimatedCountPaginator(Paginator):
             if row and row[0] > self.estimate_above:
                 return int(row[0])
         return super().count
-
-
-def _won(value: int | None) -> str:
-    return "-" if value is None else f"{value:,}원"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

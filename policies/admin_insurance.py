@@ -22,6 +22,7 @@ from policies.models import (
     InsuranceLine,
 )
 from policies.models.insurance import today
+from policies.money import won_label as won
 
 # The list's column is narrow; the form and the filter use the full names.
 KIND_SHORT = {
@@ -31,10 +32,6 @@ KIND_SHORT = {
     "int_eo": "INT E&O",
     "cgl": "CGL",
 }
-
-
-def won(amount: int | None) -> str:
-    return "-" if amount is None else f"{amount:,}원"
 
 
 @admin.register(InsuranceLine)

@@ -36,3 +36,8 @@ def _half_up(amount: int, unit: int) -> int:
     if remainder * 2 >= unit:
         quotient += 1
     return quotient * unit
+
+
+def won_label(amount: int | None, *, unknown: str = "-") -> str:
+    """An amount as people read it ('1,234원'); `unknown` when there is none."""
+    return unknown if amount is None else f"{amount:,}원"

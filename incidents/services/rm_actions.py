@@ -24,6 +24,7 @@ from incidents.models import (
 from incidents.services.timeline import incident_event
 from incidents.services.violations import violation_record
 from policies.models import InsuranceLine
+from policies.money import won_label
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ KEEP_LINE = KeepLine()
 
 
 def _won(value: int | None) -> str:
-    return "미정" if value is None else f"{value:,}원"
+    return won_label(value, unknown="미정")
 
 
 def incident_set_insurance(
